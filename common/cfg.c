@@ -64,6 +64,13 @@ struct opt_val {
 	size_t naddrs;
 };
 
+/* One "key = value" line of a conf file, whatever section it was in. */
+struct raw_entry {
+	char *section;
+	char *key; /* normalised */
+	char *value;
+};
+
 struct observer {
 	struct observer *next;
 	enum cfg_id id;
@@ -77,6 +84,8 @@ struct cfg {
 	char *conf_path; /* from -c/--conf */
 	struct opt_val vals[CFG__COUNT];
 	struct observer *observers;
+	struct raw_entry *raw; /* every file assignment, for other entities' sections */
+	size_t nraw;
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -420,6 +429,16 @@ static int parse_value(enum cfg_id id, const char *text, struct opt_val *out, ch
 
 /* ---- the cfg object ---------------------------------------------------- */
 
+static void raw_free(struct raw_entry *raw, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(raw[i].section);
+		free(raw[i].key);
+		free(raw[i].value);
+	}
+	free(raw);
+}
+
 static void val_clear(struct opt_val *v)
 {
 	free(v->text);
@@ -469,6 +488,7 @@ void cfg_destroy(struct cfg *c)
 		o = next;
 	}
 	free(c->conf_path);
+	raw_free(c->raw, c->nraw);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -838,7 +858,10 @@ struct conf_parser {
 	const char *source;
 	int line;
 	int spec; /* specificity of the current section, -1: does not apply */
+	char section[CFG_NAME_MAX];
 	struct stage st;
+	struct raw_entry *raw;
+	size_t nraw;
 	char *err;
 	size_t errlen;
 };
@@ -904,6 +927,9 @@ static int conf_section(struct conf_parser *p, char *s)
 	int spec = section_spec(p->c, name, why, sizeof(why));
 	if (spec == -EINVAL)
 		return conf_error(p, "%s", why);
+	if (n >= sizeof(p->section))
+		return conf_error(p, "section name too long");
+	memcpy(p->section, name, n + 1);
 	p->spec = spec;
 	return 0;
 }
@@ -950,6 +976,103 @@ static int conf_value(struct conf_parser *p, char *s, char **out)
 	return 0;
 }
 
+static int raw_add(struct conf_parser *p, const char *key, const char *value)
+{
+	struct raw_entry *r = realloc(p->raw, (p->nraw + 1) * sizeof(*r));
+	if (!r)
+		return conf_error(p, "out of memory");
+	p->raw = r;
+	r = &p->raw[p->nraw];
+	r->section = strdup(p->section);
+	r->key = strdup(key);
+	r->value = strdup(value);
+	p->nraw++;
+	if (!r->section || !r->key || !r->value)
+		return conf_error(p, "out of memory");
+	return 0;
+}
+
+/* Move the parsed raw entries into the cfg (after a successful parse). */
+static void raw_commit(struct cfg *c, struct conf_parser *p)
+{
+	pthread_mutex_lock(&c->lock);
+	struct raw_entry *r = realloc(c->raw, (c->nraw + p->nraw) * sizeof(*r));
+	if (r) {
+		memcpy(r + c->nraw, p->raw, p->nraw * sizeof(*r));
+		c->raw = r;
+		c->nraw += p->nraw;
+		free(p->raw);
+	} else {
+		raw_free(p->raw, p->nraw);
+	}
+	p->raw = NULL;
+	p->nraw = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int cfg_file_sections(const struct cfg *c, const char *type, char ***out, size_t *out_n)
+{
+	struct cfg *mc = (struct cfg *)c;
+	size_t tlen = strlen(type);
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+	pthread_mutex_lock(&mc->lock);
+	for (size_t i = 0; i < c->nraw && !rc; i++) {
+		const char *sec = c->raw[i].section;
+		if (strncmp(sec, type, tlen) != 0 || sec[tlen] != '.')
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(names[k], sec) == 0;
+		if (seen)
+			continue;
+		char **nn = realloc(names, (n + 1) * sizeof(*nn));
+		if (!nn || !(nn[n] = strdup(sec))) {
+			names = nn ? nn : names;
+			rc = -ENOMEM;
+			break;
+		}
+		names = nn;
+		n++;
+	}
+	pthread_mutex_unlock(&mc->lock);
+	if (rc) {
+		for (size_t k = 0; k < n; k++)
+			free(names[k]);
+		free(names);
+		return rc;
+	}
+	*out = names;
+	*out_n = n;
+	return 0;
+}
+
+int cfg_file_value(const struct cfg *c, const char *section, const char *key, char *buf,
+		   size_t size)
+{
+	struct cfg *mc = (struct cfg *)c;
+	char norm[CFG_NAME_MAX];
+	if (normalize_name(key, strlen(key), norm, sizeof(norm)) != 0)
+		return -ENOENT;
+	int rc = -ENOENT;
+	pthread_mutex_lock(&mc->lock);
+	for (size_t i = c->nraw; i-- > 0;) {
+		if (strcmp(c->raw[i].section, section) || strcmp(c->raw[i].key, norm))
+			continue;
+		size_t len = strlen(c->raw[i].value);
+		if (len >= size) {
+			rc = -ENAMETOOLONG;
+		} else {
+			memcpy(buf, c->raw[i].value, len + 1);
+			rc = (int)len;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&mc->lock);
+	return rc;
+}
+
 static int conf_assignment(struct conf_parser *p, char *s)
 {
 	char *eq = strchr(s, '=');
@@ -960,6 +1083,9 @@ static int conf_assignment(struct conf_parser *p, char *s)
 		return conf_error(p, "missing or overlong option name before '='");
 	char *value = NULL;
 	int rc = conf_value(p, eq + 1, &value);
+	if (rc)
+		return rc;
+	rc = raw_add(p, norm, value);
 	if (rc)
 		return rc;
 	int id = cfg_lookup(norm);
@@ -994,7 +1120,8 @@ static int conf_line(struct conf_parser *p, char *s)
 int cfg_parse_text(struct cfg *c, const char *text, size_t len, const char *source, char *err,
 		   size_t errlen)
 {
-	struct conf_parser p = {.c = c, .source = source, .err = err, .errlen = errlen};
+	struct conf_parser p = {.c = c, .source = source, .err = err, .errlen = errlen,
+				.section = "global"};
 	struct buf line = BUF_INIT;
 	size_t pos = 0;
 	int rc = 0;
@@ -1043,8 +1170,11 @@ int cfg_parse_text(struct cfg *c, const char *text, size_t len, const char *sour
 		p.line = last_line;
 	}
 	buf_fini(&line);
-	if (rc == 0)
+	if (rc == 0) {
 		stage_apply(c, &p.st, CFG_LVL_FILE);
+		raw_commit(c, &p);
+	}
+	raw_free(p.raw, p.nraw);
 	stage_fini(&p.st);
 	return rc;
 }

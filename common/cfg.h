@@ -108,6 +108,20 @@ int cfg_parse_argv(struct cfg *c, int *io_argc, char **argv, char *err, size_t e
  */
 char *cfg_conf_path(const struct cfg *c);
 
+/*
+ * Sections of the conf files read so far that belong to entities of type
+ * @type ("mon" gives "mon.a", "mon.b", ...), in file order, each once.
+ * A malloc'd array of malloc'd names (free both).  0 or -ENOMEM.
+ */
+int cfg_file_sections(const struct cfg *c, const char *type, char ***out, size_t *out_n);
+/*
+ * The raw text of @key in file section @section (the last assignment
+ * wins), whatever entity the cfg is for.  Returns the length, -ENOENT, or
+ * -ENAMETOOLONG if @size is too small.
+ */
+int cfg_file_value(const struct cfg *c, const char *section, const char *key, char *buf,
+		   size_t size);
+
 /* Set an option by name at @level.  -ENOENT for an unknown name, -EINVAL for a bad value. */
 int cfg_set(struct cfg *c, const char *name, const char *value, enum cfg_level level, char *err,
 	    size_t errlen);

@@ -532,6 +532,39 @@ START_TEST(test_fuzz_parser)
 }
 END_TEST
 
+/* Other entities' sections stay readable (monitors read every [mon.X]). */
+START_TEST(test_file_sections)
+{
+	char err[256];
+	struct cfg *c = make("client.admin");
+	ck_assert_int_eq(parse(c,
+			       "[global]\nmon_host = 1.1.1.1:1\n[mon.b]\nmon addr = 2.2.2.2:2\n"
+			       "[mon.a]\nmon_addr = 1.1.1.1:1\nmon weight = 5\n[osd.1]\nx = 1\n"
+			       "[mon.b]\nmon_weight = 3\n",
+			       err, sizeof(err)),
+			 0);
+	char **names;
+	size_t n;
+	ck_assert_int_eq(cfg_file_sections(c, "mon", &names, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(names[0], "mon.b");
+	ck_assert_str_eq(names[1], "mon.a");
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	char buf[64];
+	ck_assert_int_eq(cfg_file_value(c, "mon.b", "mon_addr", buf, sizeof(buf)), 9);
+	ck_assert_str_eq(buf, "2.2.2.2:2");
+	ck_assert_int_eq(cfg_file_value(c, "mon.b", "mon-weight", buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "3");
+	ck_assert_int_eq(cfg_file_value(c, "mon.c", "mon_addr", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(cfg_file_value(c, "mon.a", "mon_addr", buf, 3), -ENAMETOOLONG);
+	/* Our own values are unaffected by other entities' sections. */
+	ck_assert_int_eq(cfg_int(c, CFG_mon_weight), 0);
+	cfg_destroy(c);
+}
+END_TEST
+
 static Suite *cfg_suite(void)
 {
 	Suite *s = suite_create("cfg");
@@ -554,6 +587,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, test_error_is_atomic);
 	tcase_add_test(tc, test_nul_and_huge_lines);
 	tcase_add_test(tc, test_parse_file);
+	tcase_add_test(tc, test_file_sections);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fuzz");
 	tcase_set_timeout(tc, 300);
