@@ -995,6 +995,8 @@ static int raw_add(struct conf_parser *p, const char *key, const char *value)
 /* Move the parsed raw entries into the cfg (after a successful parse). */
 static void raw_commit(struct cfg *c, struct conf_parser *p)
 {
+	if (p->nraw == 0)
+		return;
 	pthread_mutex_lock(&c->lock);
 	struct raw_entry *r = realloc(c->raw, (c->nraw + p->nraw) * sizeof(*r));
 	if (r) {
