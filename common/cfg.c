@@ -1380,6 +1380,16 @@ char *cfg_conf_path(const struct cfg *c)
 	return NULL;
 }
 
+bool cfg_conf_path_explicit(const struct cfg *c)
+{
+	struct cfg *mc = (struct cfg *)c;
+	pthread_mutex_lock(&mc->lock);
+	bool given = c->conf_path != NULL;
+	pthread_mutex_unlock(&mc->lock);
+	const char *env = getenv("CEPH_CONF");
+	return given || (env && *env);
+}
+
 /* ---- logging options --------------------------------------------------- */
 
 static int apply_log_file(struct cfg *c)

@@ -107,6 +107,8 @@ int cfg_parse_argv(struct cfg *c, int *io_argc, char **argv, char *err, size_t e
  * (NULL on allocation failure).
  */
 char *cfg_conf_path(const struct cfg *c);
+/* True when the conf file was named (-c/--conf or CEPH_CONF), so it must exist. */
+bool cfg_conf_path_explicit(const struct cfg *c);
 
 /*
  * Sections of the conf files read so far that belong to entities of type
