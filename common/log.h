@@ -68,7 +68,7 @@ static inline bool log_enabled(enum log_subsys sub, int level)
 
 /* Write one line unconditionally.  Use the macros below instead. */
 void log_emit(enum log_subsys sub, int level, const char *fmt, ...) CAIRN_PRINTF(3, 4);
-void log_emitv(enum log_subsys sub, int level, const char *fmt, va_list ap);
+void log_emitv(enum log_subsys sub, int level, const char *fmt, va_list ap) CAIRN_PRINTF(3, 0);
 
 #define log_at(sub, level, ...)                                                                    \
 	do {                                                                                       \
