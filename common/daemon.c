@@ -85,24 +85,51 @@ void daemon_pidfile_close(int fd, const char *path)
 	close(fd); /* releases the lock */
 }
 
-int daemon_detach(void)
+int daemon_detach_begin(void)
 {
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -errno;
 	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -errno;
-	int fd = open("/dev/null", O_RDWR);
+	if (pid < 0) {
+		int rc = -errno;
+		close(p[0]);
+		close(p[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		return p[1];
+	}
+	/* Parent: wait for the child's verdict. */
+	close(p[1]);
+	unsigned char status = 1;
+	ssize_t n;
+	do
+		n = read(p[0], &status, 1);
+	while (n < 0 && errno == EINTR);
+	_exit(n == 1 ? status : 1);
+}
+
+void daemon_detach_done(int fd, int status)
+{
 	if (fd < 0)
-		return -errno;
-	dup2(fd, STDIN_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
-	if (fd > STDERR_FILENO)
-		close(fd);
-	return 0;
+		return;
+	unsigned char st = (unsigned char)(status ? 1 : 0);
+	ssize_t n = write(fd, &st, 1);
+	(void)n;
+	close(fd);
+	if (status)
+		return;
+	setsid();
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
 }
 
 struct daemon_signals {

@@ -6,7 +6,7 @@
  *
  * A daemon's main() is:
  *   daemon_config(...)       cfg from every source, logging applied
- *   daemon_detach(...)       unless foreground
+ *   daemon_detach_begin()    unless foreground
  *   daemon_pidfile_open(...)
  *   daemon_signals_start(loop, ...)
  *   <daemon>_init / ev_loop_run / <daemon>_fini
@@ -43,8 +43,18 @@ int daemon_pidfile_open(const char *path);
 /* Remove and unlock.  @fd < 0 is ignored. */
 void daemon_pidfile_close(int fd, const char *path);
 
-/* Fork into the background, start a new session, point stdio at /dev/null. */
-int daemon_detach(void);
+/*
+ * Go to the background in two steps, so start-up errors still reach the
+ * terminal and the exit code.  daemon_detach_begin() forks: the parent
+ * waits and exits with the status the child reports (1 if the child dies
+ * first); the child gets a descriptor to report on.  The child starts
+ * up, then calls daemon_detach_done(fd, 0) (or a non-zero status before
+ * giving up), which tells the parent, starts a new session and points
+ * stdio at /dev/null.  Call begin before creating any thread.
+ * begin returns the descriptor (child) or -errno.
+ */
+int daemon_detach_begin(void);
+void daemon_detach_done(int fd, int status);
 
 struct daemon_signals;
 /*

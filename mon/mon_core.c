@@ -168,7 +168,8 @@ static void durable_trim(struct mon_durable *d, uint64_t fc)
 	drop = fc - d->fc;
 	for (uint64_t i = 0; i < drop; i++)
 		mon_value_free(&d->log[i]);
-	memmove(d->log, d->log + drop, (d->lc + 1 - fc) * sizeof(*d->log));
+	if (d->lc + 1 > fc)
+		memmove(d->log, d->log + drop, (d->lc + 1 - fc) * sizeof(*d->log));
 	d->fc = fc;
 }
 
@@ -380,7 +381,8 @@ static void release(struct mon_core *c)
 		i++;
 	}
 	keep = c->held_n - i;
-	memmove(c->held, c->held + i, keep * sizeof(*c->held));
+	if (keep && i)
+		memmove(c->held, c->held + i, keep * sizeof(*c->held));
 	c->held_n = keep;
 }
 

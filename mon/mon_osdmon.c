@@ -1644,6 +1644,14 @@ bool mon_osdmon_handles(const char *prefix)
 	return false;
 }
 
+bool mon_osdmon_is_write(const char *prefix)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(read_cmds); i++)
+		if (strcmp(read_cmds[i].prefix, prefix) == 0)
+			return false;
+	return mon_osdmon_handles(prefix);
+}
+
 static enum mon_cmd_result dispatch_write(struct mon_osdmon *s, const char *prefix,
 					  const struct json_val *cmd, const uint8_t *in,
 					  size_t inlen, struct mon_reply *r)
@@ -1920,6 +1928,42 @@ void mon_osdmon_tick(struct mon_osdmon *s, uint64_t now_ns)
 }
 
 /* ---- proposals and commits ------------------------------------------------------ */
+
+void mon_osdmon_reset(struct mon_osdmon *s)
+{
+	struct osdmap *b = osdmap_clone(s->committed);
+	if (!b) {
+		log_err(LOG_MON, "osdmon: out of memory resetting the pending map");
+		return;
+	}
+	osdmap_destroy(s->base);
+	s->base = b;
+	reset_pending(s);
+}
+
+uint32_t mon_osdmon_pending_epoch(const struct mon_osdmon *s)
+{
+	return s->pending.epoch;
+}
+
+int mon_osdmon_bootstrap(struct mon_osdmon *s, const char *failure_domain)
+{
+	if (osdmap_epoch(s->committed) != 0 || osdmap_epoch(s->base) != 0)
+		return -EALREADY;
+	uint8_t fsid[16];
+	osdmap_fsid(s->committed, fsid);
+	struct osdmap *init;
+	int rc = mon_osdmon_initial_map(fsid, failure_domain, &init);
+	if (rc)
+		return rc;
+	struct crush_arg a = {NULL, NULL, NULL, (struct crush_map *)osdmap_crush(init)};
+	struct mon_reply r;
+	mon_reply_init(&r);
+	rc = try_edit(s, edit_crush, &a, &r);
+	mon_reply_fini(&r);
+	osdmap_destroy(init);
+	return rc;
+}
 
 int mon_osdmon_take_pending(struct mon_osdmon *s, uint64_t now_real_ns, struct buf *out)
 {

@@ -95,8 +95,9 @@ enum mon_cmd_result mon_osdmon_command(struct mon_osdmon *s, const struct json_v
 				       const uint8_t *in, size_t inlen, bool is_leader,
 				       struct mon_reply *r);
 
-/* Does this prefix belong to this service? */
+/* Does this prefix belong to this service?  Does it change the map? */
 bool mon_osdmon_handles(const char *prefix);
+bool mon_osdmon_is_write(const char *prefix);
 
 /*
  * An OSD booted: mark it up at @addr, record its uuid, place it in CRUSH
@@ -120,6 +121,23 @@ int mon_osdmon_report_failure(struct mon_osdmon *s, int32_t target, int32_t repo
 
 /* Periodic work: mark out OSDs down longer than the interval (unless noout). */
 void mon_osdmon_tick(struct mon_osdmon *s, uint64_t now_ns);
+
+/*
+ * Drop the pending batch and everything proposed but not committed: the
+ * next batch builds on the committed map.  Called when leadership changes
+ * (a lost leader's proposals may never commit).
+ */
+void mon_osdmon_reset(struct mon_osdmon *s);
+
+/*
+ * Bootstrap a new cluster: when the committed map is epoch 0, queue the
+ * initial CRUSH map (see mon_osdmon_initial_map) as the first change.
+ * 0, -EALREADY when the cluster already has a map, -EINVAL, -ENOMEM.
+ */
+int mon_osdmon_bootstrap(struct mon_osdmon *s, const char *failure_domain);
+
+/* The epoch the pending batch will produce. */
+uint32_t mon_osdmon_pending_epoch(const struct mon_osdmon *s);
 
 /*
  * Encode the pending changes as the next Paxos value (stamped @now_real_ns)

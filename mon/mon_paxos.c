@@ -195,7 +195,8 @@ static void maybe_trim(struct mon_paxos *p)
 	drop = nfc - p->fc;
 	for (uint64_t i = 0; i < drop; i++)
 		mon_value_free(&p->log[i]);
-	memmove(p->log, p->log + drop, (p->lc + 1 - nfc) * sizeof(*p->log));
+	if (p->lc + 1 > nfc)
+		memmove(p->log, p->log + drop, (p->lc + 1 - nfc) * sizeof(*p->log));
 	p->fc = nfc;
 	t.version = nfc;
 	mon_persist(p->core, &t, NULL, 0);
@@ -398,7 +399,8 @@ static void maybe_propose(struct mon_paxos *p)
 		off += 4 + p->queue[i].len;
 		mon_value_free(&p->queue[i]);
 	}
-	memmove(p->queue, p->queue + n, (p->queue_n - n) * sizeof(*p->queue));
+	if (p->queue_n > n)
+		memmove(p->queue, p->queue + n, (p->queue_n - n) * sizeof(*p->queue));
 	p->queue_n -= n;
 	transition(p, MON_PAXOS_UPDATING);
 	px_begin(p, b, len);
@@ -561,6 +563,9 @@ static void lease_round(struct mon_paxos *p)
 	p->lease_live = p->lease_round ? p->lease_acks : p->last_from;
 	p->lease_round = now(p);
 	p->lease_acks = mon_bit(self(p));
+	/* Our own ack may already be a majority (a single monitor). */
+	if (mon_popcount(p->lease_acks) >= mon_majority(p->core))
+		p->lease_base = p->lease_round;
 	p->lease_next = now(p) + cfg(p)->lease_renew_ms;
 	send_leases(p);
 }

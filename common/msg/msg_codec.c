@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cairn_cluster.pb-c.h"
 #include "cairn_msg.pb-c.h"
 #include "compiler.h"
 #include "msg_codec.h"
+#include "msg_codec_cluster.h"
 #include "msg_frame.h"
 #include "msg_int.h"
 
@@ -436,6 +438,18 @@ static const struct codec_entry registry[] = {
 	  echo_reply_to, echo_reply_from, NULL),
     ENTRY(MSG_TEST, "test", &cmsg__test__descriptor, struct msg_test, test_to, test_from,
 	  test_fini),
+#define CL(t, n, d, s) ENTRY(t, #n, d, s, msg_cl_##n##_to, msg_cl_##n##_from, msg_cl_##n##_fini)
+    CL(MSG_MON_PAXOS, mon_paxos, &cmsg__mon_paxos__descriptor, struct msg_mon_paxos),
+    CL(MSG_MON_COMMAND, mon_command, &cmsg__mon_command__descriptor, struct msg_mon_command),
+    CL(MSG_MON_COMMAND_REPLY, mon_command_reply, &cmsg__mon_command_reply__descriptor,
+       struct msg_mon_command_reply),
+    CL(MSG_MON_SUBSCRIBE, mon_subscribe, &cmsg__mon_subscribe__descriptor,
+       struct msg_mon_subscribe),
+    CL(MSG_MON_MAP, mon_map, &cmsg__mon_map__descriptor, struct msg_mon_map),
+    CL(MSG_OSD_MAP, osd_map, &cmsg__osd_map__descriptor, struct msg_osd_map),
+    CL(MSG_OSD_BOOT, osd_boot, &cmsg__osd_boot__descriptor, struct msg_osd_boot),
+    CL(MSG_OSD_FAILURE, osd_failure, &cmsg__osd_failure__descriptor, struct msg_osd_failure),
+#undef CL
 };
 
 static const uint16_t registry_types[] = {
@@ -443,6 +457,9 @@ static const uint16_t registry_types[] = {
     MSG_T_AUTH_DONE, MSG_T_SESSION_REQUEST, MSG_T_SESSION_READY,
     MSG_T_ACK,	     MSG_T_KEEPALIVE,	    MSG_T_KEEPALIVE_ACK,
     MSG_ECHO,	     MSG_ECHO_REPLY,	    MSG_TEST,
+    MSG_MON_PAXOS,   MSG_MON_COMMAND,	    MSG_MON_COMMAND_REPLY,
+    MSG_MON_SUBSCRIBE, MSG_MON_MAP,	    MSG_OSD_MAP,
+    MSG_OSD_BOOT,    MSG_OSD_FAILURE,
 };
 
 _Static_assert(ARRAY_SIZE(registry) == ARRAY_SIZE(registry_types), "registry tables disagree");
@@ -503,6 +520,14 @@ union pb_storage {
 	Cmsg__Echo echo;
 	Cmsg__EchoReply echo_reply;
 	Cmsg__Test test;
+	Cmsg__MonPaxos mon_paxos;
+	Cmsg__MonCommand mon_command;
+	Cmsg__MonCommandReply mon_command_reply;
+	Cmsg__MonSubscribe mon_subscribe;
+	Cmsg__MonMap mon_map;
+	Cmsg__OsdMap osd_map;
+	Cmsg__OsdBoot osd_boot;
+	Cmsg__OsdFailure osd_failure;
 };
 
 int msg_codec_encode(uint16_t type, const void *body, uint8_t **out, uint32_t *out_len)

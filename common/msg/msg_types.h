@@ -77,4 +77,7 @@ struct msg_test {
 	int result; /* 0 or -errno */
 };
 
+/* The cluster protocol: monitors, OSDs, clients. */
+#include "msg_types_cluster.h"
+
 #endif

@@ -104,6 +104,68 @@ static void fill(struct msg *m, unsigned salt)
 		t->result = -EEXIST;
 		break;
 	}
+	case MSG_MON_PAXOS: {
+		struct msg_mon_paxos *x = b;
+		*x = (struct msg_mon_paxos){7, 3, 1, 2, 1ULL << 33, 0x7, 99 + salt, 5, 4, 3, 2, -1, 123};
+		break;
+	}
+	case MSG_MON_COMMAND: {
+		struct msg_mon_command *x = b;
+		x->tid = salt;
+		x->cmd = strdup("{\"prefix\": \"osd dump\"}");
+		break;
+	}
+	case MSG_MON_COMMAND_REPLY: {
+		struct msg_mon_command_reply *x = b;
+		x->tid = salt;
+		x->result = -ENOENT;
+		x->status = strdup("unrecognized pool 'x'");
+		break;
+	}
+	case MSG_MON_SUBSCRIBE: {
+		struct msg_mon_subscribe *x = b;
+		x->what = MSG_SUB_OSDMAP;
+		x->start = 17;
+		x->flags = MSG_SUB_ONETIME;
+		break;
+	}
+	case MSG_MON_MAP:
+		((struct msg_mon_map *)b)->epoch = 3;
+		break;
+	case MSG_OSD_MAP: {
+		struct msg_osd_map *x = b;
+		x->newest = 9;
+		x->n = 2;
+		x->epochs = malloc(2 * sizeof(uint32_t));
+		x->lens = malloc(2 * sizeof(uint32_t));
+		x->full = malloc(2 * sizeof(uint32_t));
+		x->epochs[0] = 8;
+		x->epochs[1] = 9;
+		x->lens[0] = 2500;
+		x->lens[1] = 2500;
+		x->full[0] = 1;
+		x->full[1] = 0;
+		break;
+	}
+	case MSG_OSD_BOOT: {
+		struct msg_osd_boot *x = b;
+		x->osd = 3;
+		memset(x->uuid, 0xab, 16);
+		strcpy(x->addr, "127.0.0.1:6800");
+		strcpy(x->host, "node1");
+		x->capacity = 1ULL << 40;
+		x->epoch = salt;
+		break;
+	}
+	case MSG_OSD_FAILURE: {
+		struct msg_osd_failure *x = b;
+		x->target = 4;
+		x->reporter = 1;
+		strcpy(x->host, "node2");
+		x->flags = MSG_FAILURE_REFUSED;
+		x->epoch = 12;
+		break;
+	}
 	default:
 		break;
 	}
@@ -144,6 +206,28 @@ static void check_same(struct msg *a, struct msg *b)
 		ck_assert_mem_eq(p->blob, q->blob, p->blob_len);
 		ck_assert_int_eq(p->delta, q->delta);
 		ck_assert_int_eq(p->result, q->result);
+		break;
+	}
+	case MSG_MON_COMMAND: {
+		struct msg_mon_command *p = x, *q = y;
+		ck_assert_uint_eq(p->tid, q->tid);
+		ck_assert_str_eq(p->cmd, q->cmd);
+		break;
+	}
+	case MSG_MON_COMMAND_REPLY: {
+		struct msg_mon_command_reply *p = x, *q = y;
+		ck_assert_uint_eq(p->tid, q->tid);
+		ck_assert_int_eq(p->result, q->result);
+		ck_assert_str_eq(p->status, q->status);
+		break;
+	}
+	case MSG_OSD_MAP: {
+		struct msg_osd_map *p = x, *q = y;
+		ck_assert_uint_eq(p->newest, q->newest);
+		ck_assert_uint_eq(p->n, q->n);
+		ck_assert_mem_eq(p->epochs, q->epochs, p->n * sizeof(uint32_t));
+		ck_assert_mem_eq(p->lens, q->lens, p->n * sizeof(uint32_t));
+		ck_assert_mem_eq(p->full, q->full, p->n * sizeof(uint32_t));
 		break;
 	}
 	default:

@@ -1,0 +1,360 @@
+/*
+ * rados_client.c - librados cluster handles: create, configure, connect,
+ * monitor commands, shut down.  The API boundary: every function converts
+ * its rados_t once to struct rados__client.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rados/librados.h>
+
+#include "common/clk.h"
+#include "common/log.h"
+#include "common/uuid.h"
+#include "rados_int.h"
+
+static struct rados__client *client_of(rados_t cluster)
+{
+	return (struct rados__client *)cluster;
+}
+
+static int client_new(const struct ent_name *name, rados_t *out)
+{
+	struct rados__client *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->name = *name;
+	c->cfg = cfg_create(name);
+	if (!c->cfg) {
+		free(c);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	c->cur_mon = -1;
+	/* Library clients log nothing to stderr unless asked. */
+	cfg_set(c->cfg, "log_to_stderr", "false", CFG_LVL_DEFAULT, NULL, 0);
+	*out = c;
+	return 0;
+}
+
+int rados_create(rados_t *cluster, const char *const id)
+{
+	struct ent_name n;
+	if (!cluster || ent_name_make(ENT_TYPE_CLIENT, id ? id : "admin", &n) != 0)
+		return -EINVAL;
+	return client_new(&n, cluster);
+}
+
+int rados_create2(rados_t *pcluster, const char *const clustername, const char *const name,
+		  uint64_t flags)
+{
+	struct ent_name n;
+	if (!pcluster)
+		return -EINVAL;
+	if (ent_name_parse(name ? name : "client.admin", &n) != 0)
+		return -EINVAL;
+	int rc = client_new(&n, pcluster);
+	if (!rc && clustername && *clustername)
+		cfg_set(client_of(*pcluster)->cfg, "cluster", clustername, CFG_LVL_ARGV, NULL, 0);
+	return rc;
+}
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+static int read_one(struct rados__client *c, const char *path)
+{
+	char err[256];
+	int rc = cfg_parse_file(c->cfg, path, err, sizeof(err));
+	if (rc && rc != -ENOENT)
+		log_err(LOG_RADOS, "%s", err);
+	return rc;
+}
+
+int rados_conf_read_file(rados_t cluster, const char *path)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c)
+		return -EINVAL;
+	char *list = NULL;
+	if (path)
+		list = strdup(path);
+	else if (getenv("CEPH_CONF") && *getenv("CEPH_CONF"))
+		list = strdup(getenv("CEPH_CONF"));
+	else {
+		/* The default search: /etc/ceph, ~/.ceph, the working directory. */
+		char cl[64] = "ceph";
+		cfg_get(c->cfg, "cluster", cl, sizeof(cl));
+		const char *home = getenv("HOME");
+		size_t n = strlen(cl) * 3 + (home ? strlen(home) : 0) + 64;
+		list = malloc(n);
+		if (list)
+			snprintf(list, n, "/etc/ceph/%s.conf,%s/.ceph/%s.conf,./%s.conf", cl,
+				 home ? home : "", cl, cl);
+	}
+	if (!list)
+		return -ENOMEM;
+	int rc = -ENOENT;
+	char *save;
+	for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		while (*p == ' ')
+			p++;
+		rc = read_one(c, p);
+		if (rc != -ENOENT)
+			break; /* the first readable file is the one */
+	}
+	free(list);
+	if (!rc)
+		cfg_apply_logging(c->cfg);
+	return rc;
+}
+
+/* Options a connected client cannot change. */
+static bool fixed_after_connect(const char *option)
+{
+	static const char *const fixed[] = {"mon_host", "fsid", "cluster", "keyring",
+					    "auth_client_required"};
+	int id = cfg_lookup(option);
+	for (size_t i = 0; id >= 0 && i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (cfg_lookup(fixed[i]) == id)
+			return true;
+	return false;
+}
+
+int rados_conf_set(rados_t cluster, const char *option, const char *value)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c || !option || !value)
+		return -EINVAL;
+	if (c->connected && fixed_after_connect(option))
+		return -EPERM;
+	int rc = cfg_set(c->cfg, option, value, CFG_LVL_RUNTIME, NULL, 0);
+	return rc;
+}
+
+int rados_conf_get(rados_t cluster, const char *option, char *buf, size_t len)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c || !option || !buf)
+		return -EINVAL;
+	int rc = cfg_get(c->cfg, option, buf, len);
+	return rc < 0 ? rc : 0;
+}
+
+int rados_conf_parse_argv(rados_t cluster, int argc, const char **argv)
+{
+	return rados_conf_parse_argv_remainder(cluster, argc, argv, NULL);
+}
+
+int rados_conf_parse_argv_remainder(rados_t cluster, int argc, const char **argv,
+				    const char **remargv)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c || argc < 0 || (argc && !argv))
+		return -EINVAL;
+	char **copy = calloc((size_t)argc + 1, sizeof(char *));
+	if (!copy)
+		return -ENOMEM;
+	for (int i = 0; i < argc; i++)
+		copy[i] = (char *)argv[i];
+	int n = argc;
+	char err[256];
+	int rc = cfg_parse_argv(c->cfg, &n, copy, err, sizeof(err));
+	if (rc)
+		log_err(LOG_RADOS, "%s", err);
+	/* remargv: the arguments we did not take, NULL where one was taken. */
+	if (!rc && remargv) {
+		int k = 0;
+		for (int i = 0; i < argc; i++)
+			remargv[i] = k < n && argv[i] == copy[k] ? copy[k++] : NULL;
+	}
+	free(copy);
+	return rc;
+}
+
+int rados_conf_parse_env(rados_t cluster, const char *var)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c)
+		return -EINVAL;
+	const char *env = getenv(var ? var : "CEPH_ARGS");
+	if (!env || !*env)
+		return 0;
+	/* cfg_parse_env reads CEPH_ARGS; for another variable, parse it as argv. */
+	char *dup = strdup(env);
+	if (!dup)
+		return -ENOMEM;
+	const char *words[256];
+	int n = 1;
+	words[0] = "env";
+	char *save;
+	for (char *w = strtok_r(dup, " \t\n", &save); w && n < 256; w = strtok_r(NULL, " \t\n", &save))
+		words[n++] = w;
+	int rc = rados_conf_parse_argv(cluster, n, words);
+	free(dup);
+	return rc;
+}
+
+/* ---- connecting ----------------------------------------------------------------------- */
+
+int rados_connect(rados_t cluster)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c)
+		return -EINVAL;
+	if (c->connected)
+		return -EISCONN;
+	char fsbuf[64];
+	if (cfg_get(c->cfg, "fsid", fsbuf, sizeof(fsbuf)) > 0 && uuid_parse(fsbuf, c->fsid) == 0)
+		c->have_fsid = true;
+	int rc = msg_messenger_create(c->cfg, &c->name, &c->ms);
+	if (!rc)
+		rc = rados__monc_register(c);
+	if (!rc)
+		rc = msg_start(c->ms);
+	if (!rc)
+		rc = rados__monc_start(c);
+	if (rc) {
+		if (c->ms) {
+			rados__monc_stop(c);
+			msg_stop(c->ms);
+			msg_messenger_destroy(c->ms);
+			c->ms = NULL;
+		}
+		c->shutting_down = false;
+		return rc;
+	}
+	uint8_t r[16];
+	if (uuid_generate(r) == 0)
+		memcpy(&c->instance_id, r, 8);
+	c->connected = true;
+	return 0;
+}
+
+void rados_shutdown(rados_t cluster)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c)
+		return;
+	if (c->ms) {
+		rados__monc_stop(c);
+		msg_stop(c->ms);
+		msg_messenger_destroy(c->ms);
+	}
+	osdmap_destroy(c->osdmap);
+	free(c->mons);
+	cfg_destroy(c->cfg);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+uint64_t rados_get_instance_id(rados_t cluster)
+{
+	struct rados__client *c = client_of(cluster);
+	return c ? c->instance_id : 0;
+}
+
+void rados_version(int *major, int *minor, int *extra)
+{
+	/* The librados API version this library implements (Ceph Pacific's). */
+	if (major)
+		*major = LIBRADOS_VER_MAJOR;
+	if (minor)
+		*minor = LIBRADOS_VER_MINOR;
+	if (extra)
+		*extra = LIBRADOS_VER_EXTRA;
+}
+
+int rados_cluster_fsid(rados_t cluster, char *buf, size_t len)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c || !buf)
+		return -EINVAL;
+	if (!c->connected)
+		return -ENOTCONN;
+	if (len < UUID_STRLEN)
+		return -ERANGE;
+	uuid_format(c->fsid, buf);
+	return UUID_STRLEN - 1;
+}
+
+int rados_wait_for_latest_osdmap(rados_t cluster)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c)
+		return -EINVAL;
+	if (!c->connected)
+		return -ENOTCONN;
+	/* Ask for the newest epoch and wait until we hold it. */
+	struct buf out = BUF_INIT, outs = BUF_INIT;
+	int rc = rados__monc_command(c, "{\"prefix\":\"osd stat\",\"format\":\"json\"}", NULL, 0,
+				     &out, &outs, cfg_dur_ns(c->cfg, CFG_rados_mon_op_timeout));
+	uint32_t epoch = 0;
+	const char *e = rc == 0 && buf_cstr(&out) ? strstr(buf_cstr(&out), "\"epoch\":") : NULL;
+	if (e)
+		epoch = (uint32_t)strtoul(e + 8, NULL, 10);
+	buf_fini(&out);
+	buf_fini(&outs);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&c->lock);
+	rc = rados__monc_wait_osdmap(c, epoch, cfg_dur_ns(c->cfg, CFG_rados_mon_op_timeout));
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* ---- monitor commands --------------------------------------------------------------- */
+
+/* Hand a buffer to the caller as malloc'd memory (freed by rados_buffer_free). */
+static void give(struct buf *b, char **out, size_t *outlen)
+{
+	if (outlen)
+		*outlen = b->len;
+	if (!out)
+		return;
+	if (b->len == 0) {
+		*out = NULL;
+		return;
+	}
+	*out = (char *)buf_steal(b, NULL);
+}
+
+int rados_mon_command(rados_t cluster, const char **cmd, size_t cmdlen, const char *inbuf,
+		      size_t inbuflen, char **outbuf, size_t *outbuflen, char **outs,
+		      size_t *outslen)
+{
+	struct rados__client *c = client_of(cluster);
+	struct buf json = BUF_INIT, out = BUF_INIT, status = BUF_INIT;
+	int rc = 0;
+	if (!c || (cmdlen && !cmd))
+		rc = -EINVAL;
+	else if (!c->connected)
+		rc = -ENOTCONN;
+	/* The pieces of cmd form one JSON document. */
+	for (size_t i = 0; !rc && i < cmdlen; i++)
+		rc = buf_append_str(&json, cmd[i] ? cmd[i] : "");
+	if (!rc && !buf_cstr(&json))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = rados__monc_command(c, buf_cstr(&json), inbuf, inbuflen, &out, &status,
+					 cfg_dur_ns(c->cfg, CFG_rados_mon_op_timeout));
+	/* Python reads both lengths even on failure: always fill them. */
+	give(&out, outbuf, outbuflen);
+	give(&status, outs, outslen);
+	buf_fini(&json);
+	buf_fini(&out);
+	buf_fini(&status);
+	return rc;
+}
+
+void rados_buffer_free(char *buf)
+{
+	free(buf);
+}

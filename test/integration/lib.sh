@@ -1,0 +1,119 @@
+# lib.sh - helpers for integration tests that run real daemons on
+# 127.0.0.1.  Source it from a test script; it creates a private run
+# directory, picks free ports, and on exit (success or not) stops every
+# daemon it started and removes the directory (kept with KEEP=1, or its
+# logs printed when the test failed).
+#
+# Needs CAIRN_BUILD_ROOT (set by meson test).
+set -eu
+
+B=${CAIRN_BUILD_ROOT:?run me through meson test (CAIRN_BUILD_ROOT)}
+T=$(mktemp -d "${TMPDIR:-/tmp}/cairn-it.XXXXXX")
+CONF=$T/cairn.conf
+export CEPH_CONF=$CONF
+MON_BIN=$B/mon/cairn-mon
+OSD_BIN=$B/osd/cairn-osd
+CAIRN=$B/tools/cairn
+FAILED=1
+
+log() { echo "[$(date +%T)] $*"; }
+die() { log "FAIL: $*"; exit 1; }
+
+cleanup() {
+	for d in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+		case "$cmd" in *" -c $CONF"*) kill -9 "${d#/proc/}" 2>/dev/null || true ;; esac
+	done
+	if [ "$FAILED" = 1 ]; then
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "===== $f (last 40 lines)"
+			tail -n 40 "$f"
+		done
+	fi
+	[ "${KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+
+free_ports() { # N
+	python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+
+mon_name() { printf "\\$(printf '%03o' $((97 + $1)))"; }
+
+# write_conf NMON [extra conf lines on stdin]
+write_conf() {
+	n=$1
+	hosts=""
+	for p in $(free_ports "$n"); do hosts="$hosts${hosts:+,}127.0.0.1:$p"; done
+	cat >"$CONF" <<CONF
+[global]
+fsid = $(python3 -c 'import uuid; print(uuid.uuid4())')
+mon_host = $hosts
+run_dir = $T
+admin_socket = $T/\$name.asok
+log_file = $T/\$name.log
+pid_file = $T/\$name.pid
+osd_crush_chooseleaf_type = 0
+rados_mon_op_timeout = 20
+client_mount_timeout = 20
+debug_mon = 5
+[mon]
+mon_data = $T/\$name
+CONF
+	cat >>"$CONF"
+}
+
+mkfs_mon() { "$MON_BIN" --mkfs -i "$1" -c "$CONF"; }
+start_mon() { "$MON_BIN" -i "$1" -c "$CONF"; }
+kill_mon() { # name [signal]
+	pid=$(cat "$T/mon.$1.pid" 2>/dev/null) || die "no pid file for mon.$1"
+	kill "-${2:-KILL}" "$pid"
+	while [ -d "/proc/$pid" ]; do sleep 0.05; done
+}
+
+asok() { # name command... -> JSON on stdout
+	n=$1
+	shift
+	"$CAIRN" --admin-daemon "$T/mon.$n.asok" "$@"
+}
+
+jget() { # field (python expression on d) <json
+	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+# wait_for TIMEOUT_S DESCRIPTION COMMAND...: poll a condition (checked, not slept for)
+wait_for() {
+	t=$1
+	what=$2
+	shift 2
+	end=$(($(date +%s) + t))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || die "timed out after ${t}s waiting for $what"
+		sleep 0.1
+	done
+}
+
+# quorum_of NAME -> number of monitors in NAME's quorum while it is readable
+quorum_of() {
+	asok "$1" status 2>/dev/null | jget 'len(d["quorum"]) if d["readable"] else 0'
+}
+has_quorum() { # NAME N
+	[ "$(quorum_of "$1")" -ge "$2" ]
+}
+leader_of() { asok "$1" status | jget 'd["quorum_leader_name"]'; }
+epoch_of() { asok "$1" status | jget 'd["osdmap_epoch"]'; }
+epoch_at_least() { [ "$(epoch_of "$1")" -ge "$2" ]; }
+
+pass() {
+	FAILED=0
+	log "PASS"
+}
