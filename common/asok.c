@@ -25,6 +25,7 @@
 #include "enc.h"
 #include "ev.h"
 #include "log.h"
+#include "perf.h"
 
 #define ASOK_MAX_REQUEST (64 * 1024)
 #define ASOK_MAX_REPLY (256u << 20)
@@ -398,6 +399,38 @@ static bool socket_alive(const struct sockaddr_un *sun)
 	return alive;
 }
 
+static int cmd_perf_dump(void *arg, const struct json_val *cmd, struct json_w *out,
+			 struct buf *errmsg)
+{
+	perf_dump(out);
+	return 0;
+}
+
+/* "log level": show every subsystem's level; with var/val, set one ("10" or "10/5"). */
+static int cmd_log_level(void *arg, const struct json_val *cmd, struct json_w *out,
+			 struct buf *errmsg)
+{
+	const char *var, *val;
+	if (json_get_str(cmd, "var", &var) == 0) {
+		int sub = log_subsys_lookup(strncmp(var, "debug_", 6) == 0 ? var + 6 : var);
+		if (sub < 0) {
+			buf_printf(errmsg, "unknown log subsystem '%s'", var);
+			return -ENOENT;
+		}
+		if (json_get_str(cmd, "val", &val) == 0 &&
+		    log_set_level_str((enum log_subsys)sub, val) != 0) {
+			buf_printf(errmsg, "bad level '%s' (N or N/M, -1..99)", val);
+			return -EINVAL;
+		}
+	}
+	json_w_obj_begin(out);
+	for (int i = 0; i < LOG__SUBSYS_COUNT; i++)
+		json_w_kv_int(out, log_subsys_name((enum log_subsys)i),
+			      log_get_level((enum log_subsys)i));
+	json_w_obj_end(out);
+	return 0;
+}
+
 int asok_create(struct ev_loop *loop, const char *path, struct asok **out)
 {
 	struct sockaddr_un sun;
@@ -431,7 +464,11 @@ int asok_create(struct ev_loop *loop, const char *path, struct asok **out)
 	if (rc)
 		goto out_unlink;
 	if ((rc = asok_register(a, "help", "list available commands", cmd_help, a)) != 0 ||
-	    (rc = asok_register(a, "version", "show the version", cmd_version, a)) != 0) {
+	    (rc = asok_register(a, "version", "show the version", cmd_version, a)) != 0 ||
+	    (rc = asok_register(a, "perf dump", "dump performance counters", cmd_perf_dump,
+				a)) != 0 ||
+	    (rc = asok_register(a, "log level", "log level [<subsys> [<level>]]: show or set",
+				cmd_log_level, a)) != 0) {
 		asok_destroy(a);
 		return rc;
 	}

@@ -107,7 +107,10 @@ static void store_job_free(struct store_job *j)
 static void store_job_work(void *arg)
 {
 	struct store_job *j = arg;
+	uint64_t t0 = clk_mono_ns();
 	j->rc = mon_store_apply(j->d->store, j->p, j->n, j->tx);
+	perf_inc(j->d->perf, MON_PERF_STORE_WRITES, 1);
+	perf_inc(j->d->perf, MON_PERF_STORE_US, (clk_mono_ns() - t0) / 1000);
 }
 
 static void store_job_done(void *arg, int status)
@@ -233,6 +236,8 @@ static int apply_commit(struct mon_daemon *d, uint64_t v, const uint8_t *value, 
 	if (more < 0)
 		return more;
 	d->applied = v;
+	perf_inc(d->perf, MON_PERF_COMMITS, 1);
+	perf_set(d->perf, MON_PERF_OSDMAP_EPOCH, osdmap_epoch(mon_osdmon_map(d->osdmon)));
 	uint8_t vb[8];
 	enc_put_be64(vb, v);
 	rc = mon_store_tx_put(tx, MON_KEY_SVC, "applied", 7, vb, 8);
@@ -255,6 +260,8 @@ static void set_role(struct mon_daemon *d, const struct mon_event *ev)
 {
 	int old = d->leader;
 	d->election_epoch = ev->epoch;
+	perf_inc(d->perf, MON_PERF_ELECTIONS, 1);
+	perf_set(d->perf, MON_PERF_IS_LEADER, ev->type == MON_EV_LEADER);
 	if (ev->type == MON_EV_ELECTING) {
 		d->leader = -1;
 		d->quorum = 0;
@@ -735,6 +742,10 @@ int mon_daemon_init(struct cfg *c, struct mon_daemon **out, char *err, size_t er
 	ev_timer_init(&d->svc_timer);
 	d->core_timer.data = d->propose_timer.data = d->svc_timer.data = d;
 	d->propose_interval_ns = cfg_dur_ns(c, CFG_paxos_propose_interval);
+	static const char *const perf_names[MON_PERF__COUNT] = {
+		"commits",  "osdmap_epoch", "elections",    "is_leader", "commands",
+		"forwarded", "store_writes", "store_write_us", "maps_sent"};
+	d->perf = perf_group_create("mon", perf_names, MON_PERF__COUNT);
 	int rc = -ENOMEM;
 	d->data_dir = cfg_str(c, CFG_mon_data);
 	if (!d->data_dir)
@@ -821,6 +832,7 @@ void mon_daemon_fini(struct mon_daemon *d)
 	mon_osdmon_destroy(d->osdmon);
 	mon_cache_fini(d);
 	mon_store_close(d->store);
+	perf_group_destroy(d->perf);
 	free(d->data_dir);
 	free(d);
 }

@@ -124,6 +124,7 @@ static int forward(struct mon_daemon *d, struct msg_conn *client, struct msg *m)
 		free(fw);
 		return -EAGAIN;
 	}
+	perf_inc(d->perf, MON_PERF_FORWARDED, 1);
 	fw->fwd_tid = fb->tid;
 	fw->client = msg_conn_get(client);
 	fw->client_tid = b->tid;
@@ -419,6 +420,7 @@ void mon_handle_command(struct mon_daemon *d, struct msg_conn *conn, struct msg 
 	struct mon_reply r;
 	mon_reply_init(&r);
 	const char *text = b->cmd ? b->cmd : "";
+	perf_inc(d->perf, MON_PERF_COMMANDS, 1);
 	if (json_parse(text, strlen(text), &cmd, err, sizeof(err)) != 0 ||
 	    json_type(cmd) != JSON_OBJECT || json_get_str(cmd, "prefix", &prefix) != 0) {
 		r.rc = -EINVAL;

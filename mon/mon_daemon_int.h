@@ -14,6 +14,7 @@
 #include "common/ev.h"
 #include "common/json.h"
 #include "common/monmap.h"
+#include "common/perf.h"
 #include "common/msg/msg.h"
 #include "common/wq.h"
 #include "mon_core.h"
@@ -33,6 +34,20 @@ enum mon_service {
 #define MON_FULL_EVERY 16
 /* Incrementals kept in memory for subscribers; older starts get a full map. */
 #define MON_INC_CACHE 512
+
+/* Performance counters (admin socket "perf dump", group "mon"). */
+enum mon_perf {
+	MON_PERF_COMMITS,	 /* Paxos versions applied */
+	MON_PERF_OSDMAP_EPOCH,	 /* committed osdmap epoch */
+	MON_PERF_ELECTIONS,	 /* role changes seen */
+	MON_PERF_IS_LEADER,	 /* 1 while leader */
+	MON_PERF_COMMANDS,	 /* commands handled here */
+	MON_PERF_FORWARDED,	 /* write commands forwarded to the leader */
+	MON_PERF_STORE_WRITES,	 /* synced store batches */
+	MON_PERF_STORE_US,	 /* microseconds spent in synced store batches */
+	MON_PERF_MAPS_SENT,	 /* osdmap messages sent to subscribers */
+	MON_PERF__COUNT
+};
 
 /* A client command waiting for the commit of its change. */
 struct mon_waiter {
@@ -108,6 +123,7 @@ struct mon_daemon {
 	uint64_t next_fwd_tid;
 	struct mon_sub *subs;
 	bool stopping;
+	struct perf_group *perf;
 };
 
 /* The monotonic clock the core runs on, in ms. */

@@ -105,6 +105,7 @@ static int send_osdmap(struct mon_daemon *d, struct mon_sub *s)
 		return rc;
 	}
 	s->next_epoch = (full ? newest : s->next_epoch + n - 1) + 1;
+	perf_inc(d->perf, MON_PERF_MAPS_SENT, 1);
 	return 0;
 }
 

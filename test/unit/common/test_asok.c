@@ -96,6 +96,10 @@ START_TEST(test_commands)
 	ck_assert(strstr(ask(&f, "config set ms_async_op_threads lots"), "not an integer"));
 	ck_assert(strstr(ask(&f, "config show"), "\"ms_async_op_threads\""));
 	ck_assert(strstr(ask(&f, "frobnicate now"), "unknown command"));
+	ck_assert(strstr(ask(&f, "perf dump"), "{"));
+	ck_assert(strstr(ask(&f, "log level ms 12/5"), "\"ms\": 12"));
+	ck_assert(strstr(ask(&f, "log level nosuch 1"), "unknown log subsystem"));
+	ck_assert(strstr(ask(&f, "log level ms loud"), "bad level"));
 	ck_assert(strstr(ask(&f, "{\"prefix\": "), "bad command JSON"));
 	ck_assert(strstr(ask(&f, "{\"noprefix\": 1}"), "no \\\"prefix\\\""));
 	stop(&f);
