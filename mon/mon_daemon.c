@@ -187,6 +187,8 @@ static int apply_osdmap_change(struct mon_daemon *d, const uint8_t *data, size_t
 			       struct mon_store_tx *tx)
 {
 	int e = mon_osdmon_commit(d->osdmon, data, len);
+	if (e == -ESTALE)
+		return 0; /* superseded; nothing to record */
 	if (e < 0)
 		return e;
 	int rc = tx_put_u64(tx, MON_KEY_OSDMAP_INC, (uint64_t)e, data, len);
@@ -297,6 +299,8 @@ void mon_drive(struct mon_daemon *d, int rc)
 	struct mon_out *o = &d->out;
 	for (size_t i = 0; i < o->n_events; i++) {
 		const struct mon_event *ev = &o->events[i];
+		log_dbg(LOG_MON, 10, "mon.%s: core event %u (version %llu, peer %d)", d->name.id,
+			ev->type, (unsigned long long)ev->version, ev->peer);
 		switch (ev->type) {
 		case MON_EV_COMMIT:
 			rc = apply_commit(d, ev->version, ev->value, ev->len, tx);
@@ -312,10 +316,7 @@ void mon_drive(struct mon_daemon *d, int rc)
 			set_role(d, ev);
 			break;
 		case MON_EV_SYNC_NEEDED:
-			log_warn(LOG_MON,
-				 "mon.%s: too far behind mon rank %d; full store sync is not "
-				 "implemented yet",
-				 d->name.id, ev->peer);
+			mon_sync_start(d, ev->peer);
 			break;
 		}
 	}
@@ -400,10 +401,23 @@ static void svc_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 
 /* ---- messages ------------------------------------------------------------------ */
 
+/*
+ * Monitors talk over lossless sessions opened at start-up.  A session
+ * that closed for good (it cannot with the lossless policy today, but the
+ * messenger may expire one) is reopened on the next send.
+ */
 int mon_send_to_rank(struct mon_daemon *d, int rank, struct msg *m)
 {
-	if (rank < 0 || rank >= (int)d->monmap.n || rank == d->rank || !d->peers[rank])
+	if (rank < 0 || rank >= (int)d->monmap.n || rank == d->rank)
 		return -EINVAL;
+	if (!d->peers[rank] || msg_conn_is_closed(d->peers[rank])) {
+		msg_conn_put(d->peers[rank]);
+		d->peers[rank] = NULL;
+		int rc = msg_connect(d->ms, &d->monmap.mons[rank].addr, MSG_POLICY_LOSSLESS,
+				     &d->peers[rank]);
+		if (rc)
+			return rc;
+	}
 	return msg_send(d->peers[rank], m);
 }
 
@@ -426,6 +440,9 @@ static void handle_paxos(struct mon_daemon *d, struct msg_conn *conn, struct msg
 			 d->name.id);
 		return;
 	}
+	log_dbg(LOG_MON, 20, "mon.%s: paxos %s from %d (lc %llu fc %llu version %llu)", d->name.id,
+		mon_msg_type_name(b->op), b->from, (unsigned long long)b->lc,
+		(unsigned long long)b->fc, (unsigned long long)b->version);
 	struct buflist *data = msg_data(m);
 	uint8_t *value = NULL;
 	if (buflist_length(data) && buflist_contiguous(data, &value) != 0)
@@ -459,6 +476,12 @@ static void dispatch_posted(void *arg)
 			break;
 		case MSG_OSD_FAILURE:
 			mon_handle_osd_failure(d, p->conn, p->m);
+			break;
+		case MSG_MON_SYNC_REQ:
+			mon_handle_sync_req(d, p->conn, p->m);
+			break;
+		case MSG_MON_SYNC_CHUNK:
+			mon_handle_sync_chunk(d, p->conn, p->m);
 			break;
 		default:
 			break;
@@ -516,8 +539,9 @@ static int start_messenger(struct mon_daemon *d, char *err, size_t errlen)
 		set_err(err, errlen, "cannot create the messenger: %s", strerror(-rc));
 		return rc;
 	}
-	static const uint16_t types[] = {MSG_MON_PAXOS,	    MSG_MON_COMMAND, MSG_MON_COMMAND_REPLY,
-					 MSG_MON_SUBSCRIBE, MSG_OSD_BOOT,    MSG_OSD_FAILURE};
+	static const uint16_t types[] = {MSG_MON_PAXOS,	    MSG_MON_COMMAND,  MSG_MON_COMMAND_REPLY,
+					 MSG_MON_SUBSCRIBE, MSG_OSD_BOOT,     MSG_OSD_FAILURE,
+					 MSG_MON_SYNC_REQ,  MSG_MON_SYNC_CHUNK};
 	for (size_t i = 0; i < ARRAY_SIZE(types) && !rc; i++)
 		rc = msg_register(d->ms, types[i], on_message, d, MSG_DISPATCH_LOOP);
 	struct msg_conn_ops ops = {.closed = on_closed};
@@ -638,8 +662,8 @@ static int load_osdmap(struct mon_daemon *d, struct osdmap **out, char *err, siz
 	return 0;
 }
 
-static int load_services(struct mon_daemon *d, const struct mon_durable *dur, char *err,
-			 size_t errlen)
+int mon_load_services(struct mon_daemon *d, const struct mon_durable *dur, char *err,
+		      size_t errlen)
 {
 	struct buf b = BUF_INIT;
 	int rc = mon_store_get(d->store, MON_KEY_SVC, "applied", 7, &b);
@@ -693,10 +717,14 @@ static int start_core(struct mon_daemon *d, char *err, size_t errlen)
 		set_err(err, errlen, "cannot load the consensus state: %s", strerror(-rc));
 		return rc;
 	}
-	rc = load_services(d, &dur, err, errlen);
+	rc = mon_load_services(d, &dur, err, errlen);
 	if (!rc) {
 		struct mon_config mc;
 		mon_config_default(&mc, d->rank, (int)d->monmap.n);
+		mc.trim_max = (uint64_t)cfg_int(d->cfg, CFG_paxos_max_log);
+		mc.trim_keep = (uint64_t)cfg_int(d->cfg, CFG_paxos_min);
+		if (mc.trim_keep >= mc.trim_max)
+			mc.trim_keep = mc.trim_max / 2;
 		for (uint32_t r = 0; r < d->monmap.n; r++)
 			mc.weight[r] = d->monmap.mons[r].weight;
 		rc = mon_core_create(&mc, &dur, mon_now(), &d->out, &d->core);
@@ -760,6 +788,8 @@ int mon_daemon_init(struct cfg *c, struct mon_daemon **out, char *err, size_t er
 	if ((rc = open_store(d, err, errlen)) || (rc = load_monmap(d, err, errlen)))
 		goto out_fini;
 	rc = wq_pool_create("mon-store", 1, &d->io);
+	if (!rc)
+		rc = wq_pool_create("mon-sync", 1, &d->sync_pool);
 	if (rc) {
 		set_err(err, errlen, "cannot start the store worker: %s", strerror(-rc));
 		goto out_fini;
@@ -813,7 +843,9 @@ void mon_daemon_fini(struct mon_daemon *d)
 	if (d->ms)
 		msg_stop(d->ms);
 	/* Writes already queued finish (their completions run at loop destroy). */
+	wq_pool_destroy(d->sync_pool, WQ_CANCEL);
 	wq_pool_destroy(d->io, WQ_DRAIN);
+	mon_sync_fini(d);
 	if (d->loop) {
 		ev_timer_stop(d->loop, &d->core_timer);
 		ev_timer_stop(d->loop, &d->propose_timer);

@@ -105,7 +105,7 @@ static int add_waiter(struct mon_daemon *d, struct msg_conn *conn, uint64_t tid,
 /* Peon: send a write command to the leader and remember whom to answer. */
 static int forward(struct mon_daemon *d, struct msg_conn *client, struct msg *m)
 {
-	if (d->leader < 0 || d->leader == d->rank || !d->peers[d->leader])
+	if (d->leader < 0 || d->leader == d->rank)
 		return -EAGAIN;
 	const struct msg_mon_command *b = msg_body(m);
 	struct msg *f = msg_create(MSG_MON_COMMAND);
@@ -119,7 +119,7 @@ static int forward(struct mon_daemon *d, struct msg_conn *client, struct msg *m)
 	fb->tid = ++d->next_fwd_tid;
 	fb->cmd = strdup(b->cmd ? b->cmd : "");
 	if (!fb->cmd || buflist_append_list(msg_data(f), msg_data(m)) != 0 ||
-	    msg_send(d->peers[d->leader], f) != 0) {
+	    mon_send_to_rank(d, d->leader, f) != 0) {
 		msg_put(f);
 		free(fw);
 		return -EAGAIN;
@@ -476,10 +476,8 @@ static bool forward_raw(struct mon_daemon *d, struct msg *m)
 {
 	if (d->leader == d->rank)
 		return false;
-	if (d->leader >= 0 && d->peers[d->leader]) {
-		if (msg_send(d->peers[d->leader], msg_get(m)) != 0)
-			msg_put(m);
-	}
+	if (d->leader >= 0 && mon_send_to_rank(d, d->leader, msg_get(m)) != 0)
+		msg_put(m);
 	return true;
 }
 
@@ -525,6 +523,7 @@ static int asok_status(void *arg, const struct json_val *cmd, struct json_w *w, 
 	quorum_json(d, w);
 	json_w_kv_bool(w, "readable", mon_readable(d));
 	json_w_kv_uint(w, "last_committed", mon_core_last_committed(d->core));
+	json_w_kv_uint(w, "first_committed", mon_store_first_committed(d->store));
 	json_w_kv_uint(w, "osdmap_epoch", osdmap_epoch(mon_osdmon_map(d->osdmon)));
 	json_w_kv_str(w, "core_state", mon_core_state_name(d->core));
 	json_w_obj_end(w);

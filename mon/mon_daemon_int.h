@@ -83,6 +83,17 @@ struct mon_inc_cache {
 	uint32_t head;
 };
 
+/* A full store sync in progress (this monitor catching up from a peer). */
+struct mon_sync {
+	bool active;
+	uint64_t cookie;
+	int peer;
+	uint32_t next_seq;
+	uint64_t started_ms;
+	struct mon_store_import *imp; /* used on the store worker only */
+	uint64_t dead_cookie;	      /* store worker only: an attempt that failed there */
+};
+
 struct mon_daemon {
 	struct cfg *cfg;
 	struct ent_name name;
@@ -124,6 +135,8 @@ struct mon_daemon {
 	struct mon_sub *subs;
 	bool stopping;
 	struct perf_group *perf;
+	struct mon_sync sync;
+	struct wq_pool *sync_pool; /* exports for peers that sync from us */
 };
 
 /* The monotonic clock the core runs on, in ms. */
@@ -142,6 +155,16 @@ void mon_commands_committed(struct mon_daemon *d, uint32_t epoch);
 void mon_commands_fail_all(struct mon_daemon *d, int rc);
 int mon_register_asok(struct mon_daemon *d);
 bool mon_readable(struct mon_daemon *d);
+
+/* mon_daemon.c, for the sync code. */
+int mon_load_services(struct mon_daemon *d, const struct mon_durable *dur, char *err,
+		      size_t errlen);
+
+/* mon_daemon_sync.c: full store sync between monitors. */
+void mon_sync_start(struct mon_daemon *d, int peer);
+void mon_handle_sync_req(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
+void mon_handle_sync_chunk(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
+void mon_sync_fini(struct mon_daemon *d);
 
 /* mon_daemon_sub.c: subscriptions and the map cache. */
 void mon_handle_subscribe(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);

@@ -1993,6 +1993,18 @@ int mon_osdmon_commit(struct mon_osdmon *s, const uint8_t *value, size_t len)
 		log_err(LOG_MON, "osdmon: undecodable committed incremental: %s", err);
 		return -EINVAL;
 	}
+	if (inc.epoch <= osdmap_epoch(s->committed)) {
+		/*
+		 * Built on a map that another value already advanced (a lost
+		 * leader's proposal recovered by its successor).  Every monitor sees
+		 * the same sequence of values, so all skip it alike.
+		 */
+		uint32_t e = inc.epoch;
+		osdmap_inc_fini(&inc);
+		log_warn(LOG_MON, "osdmon: skipping a stale change for epoch %u (map is at %u)", e,
+			 osdmap_epoch(s->committed));
+		return -ESTALE;
+	}
 	struct osdmap *n;
 	rc = osdmap_apply(s->committed, &inc, &n, err, sizeof(err));
 	osdmap_inc_fini(&inc);

@@ -147,8 +147,10 @@ int mon_osdmon_take_pending(struct mon_osdmon *s, uint64_t now_real_ns, struct b
 
 /*
  * A committed value: apply it to the committed map.  Returns the new
- * epoch, or -EINVAL if the value does not follow the committed map (a
- * corrupt store or a bug: the caller stops).
+ * epoch; -ESTALE for a change built on an epoch the map has passed (a
+ * previous leader's proposal recovered after a newer one: skip it); or
+ * -EINVAL if the value is undecodable or skips epochs (a corrupt store or
+ * a bug: the caller stops).
  */
 int mon_osdmon_commit(struct mon_osdmon *s, const uint8_t *value, size_t len);
 

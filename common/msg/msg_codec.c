@@ -447,6 +447,9 @@ static const struct codec_entry registry[] = {
        struct msg_mon_subscribe),
     CL(MSG_MON_MAP, mon_map, &cmsg__mon_map__descriptor, struct msg_mon_map),
     CL(MSG_OSD_MAP, osd_map, &cmsg__osd_map__descriptor, struct msg_osd_map),
+    CL(MSG_MON_SYNC_REQ, mon_sync_req, &cmsg__mon_sync_req__descriptor, struct msg_mon_sync_req),
+    CL(MSG_MON_SYNC_CHUNK, mon_sync_chunk, &cmsg__mon_sync_chunk__descriptor,
+       struct msg_mon_sync_chunk),
     CL(MSG_OSD_BOOT, osd_boot, &cmsg__osd_boot__descriptor, struct msg_osd_boot),
     CL(MSG_OSD_FAILURE, osd_failure, &cmsg__osd_failure__descriptor, struct msg_osd_failure),
 #undef CL
@@ -459,6 +462,7 @@ static const uint16_t registry_types[] = {
     MSG_ECHO,	     MSG_ECHO_REPLY,	    MSG_TEST,
     MSG_MON_PAXOS,   MSG_MON_COMMAND,	    MSG_MON_COMMAND_REPLY,
     MSG_MON_SUBSCRIBE, MSG_MON_MAP,	    MSG_OSD_MAP,
+    MSG_MON_SYNC_REQ, MSG_MON_SYNC_CHUNK,
     MSG_OSD_BOOT,    MSG_OSD_FAILURE,
 };
 
@@ -528,6 +532,8 @@ union pb_storage {
 	Cmsg__OsdMap osd_map;
 	Cmsg__OsdBoot osd_boot;
 	Cmsg__OsdFailure osd_failure;
+	Cmsg__MonSyncReq mon_sync_req;
+	Cmsg__MonSyncChunk mon_sync_chunk;
 };
 
 int msg_codec_encode(uint16_t type, const void *body, uint8_t **out, uint32_t *out_len)

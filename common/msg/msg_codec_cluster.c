@@ -269,3 +269,45 @@ void msg_cl_osd_failure_fini(void *body)
 {
 	(void)body;
 }
+
+void msg_cl_mon_sync_req_to(const void *body, ProtobufCMessage *pbm)
+{
+	((Cmsg__MonSyncReq *)pbm)->cookie = ((const struct msg_mon_sync_req *)body)->cookie;
+}
+
+int msg_cl_mon_sync_req_from(const ProtobufCMessage *pbm, void *body)
+{
+	((struct msg_mon_sync_req *)body)->cookie = ((const Cmsg__MonSyncReq *)pbm)->cookie;
+	return 0;
+}
+
+void msg_cl_mon_sync_req_fini(void *body)
+{
+	(void)body;
+}
+
+void msg_cl_mon_sync_chunk_to(const void *body, ProtobufCMessage *pbm)
+{
+	const struct msg_mon_sync_chunk *b = body;
+	Cmsg__MonSyncChunk *pb = (Cmsg__MonSyncChunk *)pbm;
+	pb->cookie = b->cookie;
+	pb->seq = b->seq;
+	pb->flags = b->flags;
+	pb->result = (Cmsg__Result)msg_errno_to_result(b->result);
+}
+
+int msg_cl_mon_sync_chunk_from(const ProtobufCMessage *pbm, void *body)
+{
+	const Cmsg__MonSyncChunk *pb = (const Cmsg__MonSyncChunk *)pbm;
+	struct msg_mon_sync_chunk *b = body;
+	b->cookie = pb->cookie;
+	b->seq = pb->seq;
+	b->flags = pb->flags;
+	b->result = msg_result_to_errno((uint32_t)pb->result);
+	return 0;
+}
+
+void msg_cl_mon_sync_chunk_fini(void *body)
+{
+	(void)body;
+}

@@ -21,6 +21,8 @@ CLUSTER_CODEC(mon_map)
 CLUSTER_CODEC(osd_map)
 CLUSTER_CODEC(osd_boot)
 CLUSTER_CODEC(osd_failure)
+CLUSTER_CODEC(mon_sync_req)
+CLUSTER_CODEC(mon_sync_chunk)
 
 #undef CLUSTER_CODEC
 

@@ -18,6 +18,8 @@ enum msg_cluster_type {
 	MSG_MON_SUBSCRIBE = 0x203,     /* anyone -> monitor: send me maps from epoch E */
 	MSG_MON_MAP = 0x204,	       /* monitor -> subscriber: the monmap in data */
 	MSG_OSD_MAP = 0x205,	       /* monitor -> subscriber: osdmaps in data */
+	MSG_MON_SYNC_REQ = 0x206,      /* monitor -> monitor: send me your whole store */
+	MSG_MON_SYNC_CHUNK = 0x207,    /* monitor -> monitor: one export chunk in data */
 	MSG_OSD_BOOT = 0x210,	       /* OSD -> monitor: I am up at this address */
 	MSG_OSD_FAILURE = 0x211,       /* OSD -> monitor: that OSD looks dead */
 };
@@ -75,6 +77,21 @@ struct msg_osd_map {
 	uint32_t *epochs;
 	uint32_t *lens;
 	uint32_t *full; /* non-zero: a full map */
+};
+
+/* MSG_MON_SYNC_REQ: a lagging monitor asks a peer for a full store export. */
+struct msg_mon_sync_req {
+	uint64_t cookie; /* echoed in the chunks */
+};
+
+#define MSG_SYNC_LAST 0x1
+
+/* MSG_MON_SYNC_CHUNK: chunk @seq of the export (mon_store_export_next output) is the data. */
+struct msg_mon_sync_chunk {
+	uint64_t cookie;
+	uint32_t seq;
+	uint32_t flags; /* MSG_SYNC_LAST on the final chunk */
+	int result;	/* non-zero: the export failed; give up this attempt */
 };
 
 #define MSG_HOST_MAX 64

@@ -157,6 +157,17 @@ static void fill(struct msg *m, unsigned salt)
 		x->epoch = salt;
 		break;
 	}
+	case MSG_MON_SYNC_REQ:
+		((struct msg_mon_sync_req *)b)->cookie = 0xfeedULL + salt;
+		break;
+	case MSG_MON_SYNC_CHUNK: {
+		struct msg_mon_sync_chunk *x = b;
+		x->cookie = 77;
+		x->seq = salt;
+		x->flags = MSG_SYNC_LAST;
+		x->result = -EIO;
+		break;
+	}
 	case MSG_OSD_FAILURE: {
 		struct msg_osd_failure *x = b;
 		x->target = 4;
