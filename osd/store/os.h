@@ -17,8 +17,11 @@
  * info are kept as omap entries of a per-PG metadata object, so the OSD
  * commits them in the same transaction as the data they describe.
  *
- * Threads.  The store runs one commit thread.  os_queue_transaction() may
- * be called from any thread, including from a completion callback; the
+ * Threads.  The store runs one commit thread, and a small pool of writer
+ * threads (os_opts.writer_threads) that write the data of large writes
+ * to the block device as soon as they are queued, before the commit
+ * thread applies them.  os_queue_transaction() never blocks on I/O and
+ * may be called from any thread, including from a completion callback; the
  * callbacks run on the commit thread, must not block, and should hand
  * work to the caller's event loop (ev_loop_call).  Reads may be called
  * from any thread concurrently with each other and with commits; they
@@ -97,13 +100,18 @@ struct os_opts {
 	uint32_t min_alloc_size; /* mkfs: allocation unit and checksum block */
 	uint32_t inline_max;   /* writes shorter than this go into RocksDB */
 	unsigned group_max;    /* most transactions one commit may carry */
+	unsigned writer_threads; /* threads writing large-write data early; 0: none */
+	bool prezero;          /* mkfs: write zeros over a new block file (see os_mkfs) */
 	int osd_id;            /* mkfs: recorded in the superblock */
 	uint8_t fsid[16];      /* mkfs: zero means generate one */
 	os_bdev_wrap_fn bdev_wrap; /* NULL normally */
 	void *bdev_wrap_arg;
 };
 
-/* Defaults: 1 GiB block file, 4 KiB allocation unit, 64 KiB inline limit. */
+/*
+ * Defaults: 1 GiB block file (not zeroed), 4 KiB allocation unit, 64 KiB
+ * inline limit, 128 transactions per commit, 4 writer threads.
+ */
 void os_opts_default(struct os_opts *o);
 /*
  * Fill @o from the bluestore_* and osd_data options of @c (see
@@ -117,17 +125,22 @@ int os_opts_from_cfg(struct os_opts *o, const struct cfg *c);
 /*
  * Create a new, empty store at @o->path: the RocksDB directory, the block
  * file (preallocated with fallocate) or the label of a raw device, and
- * the superblock.  Refuses to touch an existing store.
+ * the superblock.  Refuses to touch an existing store.  With @o->prezero
+ * a new block file is also written with zeros once: fallocate's extents
+ * are "unwritten", and the first write into one costs the filesystem a
+ * journal commit at the next flush; after zeroing, flushes write only
+ * data (about half the fdatasync time for 4 MiB writes on ext4), at the
+ * price of writing the whole file at mkfs.
  * 0, -EEXIST (a store is already there), -EINVAL (bad options), -ENOSPC,
  * -errno from the filesystem, -EIO from RocksDB.  Blocks.
  */
 int os_mkfs(const struct os_opts *o);
 
 /*
- * Open the store at @o->path and start its commit thread.  Only the path,
- * inline_max, group_max and bdev_wrap fields are used; the rest comes
- * from the superblock.  Every inconsistency is logged with its reason and
- * nothing is rewritten:
+ * Open the store at @o->path and start its commit thread and writer
+ * threads.  Only the path, inline_max, group_max, writer_threads and
+ * bdev_wrap fields are used; the rest comes from the superblock.  Every
+ * inconsistency is logged with its reason and nothing is rewritten:
  *   -ENOENT   no store there (missing RocksDB or block file)
  *   -EINVAL   not a Cairn store, or a format version this build cannot read
  *   -EIO      a corrupt superblock or block label, a block file shorter
@@ -241,7 +254,12 @@ typedef void (*os_done_fn)(void *arg, int status);
  * durable.  In this store both happen at the synced RocksDB commit, so
  * they run back to back, applied first, on the commit thread; either may
  * be NULL.  Transactions queued while a commit is in progress share the
- * next sync (group commit).
+ * next sync (group commit).  The data of large writes (see os_txn_write
+ * and bluestore_inline_max_size) is handed to the writer threads at once,
+ * into newly reserved units of the block device that nothing references
+ * yet; that is invisible: transactions are still applied in queue order
+ * and atomically, and reserved units a transaction does not use (it
+ * failed) are returned.  Does not block on I/O.
  * 0, or -ESHUTDOWN once umount began (then no callback runs).
  */
 int os_queue_transaction(struct os_store *s, struct os_txn *t, os_done_fn on_applied,
@@ -370,6 +388,8 @@ struct os_perf {
 	uint64_t commits;   /* synced RocksDB writes (groups) */
 	uint64_t bdev_flushes; /* block device fdatasyncs */
 	uint64_t csum_errors; /* reads that failed a checksum */
+	uint64_t early_writes; /* large writes whose data was written before apply */
+	uint64_t early_fallbacks; /* transactions that could not reserve when queued */
 };
 void os_perf(struct os_store *s, struct os_perf *out);
 

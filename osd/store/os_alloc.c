@@ -19,8 +19,16 @@
  * land next to each other and the file is filled sequentially), and only
  * when none exists splits the request over the largest free runs.
  *
- * Threading: the commit thread makes every change; statfs may come from
- * any thread, so a mutex guards everything.
+ * Reservations (os_alloc_reserve) are busy but not used: units that
+ * os_queue_transaction() set aside for a large write's data, written
+ * before the transaction is applied.  Because `used` is untouched, a
+ * commit flushing dirty chunks meanwhile persists nothing about them; the
+ * commit thread later claims them (used, in the batch whose onode
+ * references them) or unreserves them (the transaction failed).
+ *
+ * Threading: reservations come from any thread (under the store's queue
+ * lock); every other change from the commit thread; statfs from any
+ * thread.  A mutex guards everything.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +36,7 @@
 #include <string.h>
 
 #include "enc.h"
+#include "log.h"
 #include "os_int.h"
 
 struct os_alloc {
@@ -198,7 +207,8 @@ static int next_free(const struct os_alloc *a, uint64_t from, uint64_t *out_s, u
 	return 0;
 }
 
-static int alloc_fragmented(struct os_alloc *a, uint64_t want, struct os_pext *out, unsigned max)
+static int alloc_fragmented(struct os_alloc *a, uint64_t want, struct os_pext *out, unsigned max,
+			    bool used)
 {
 	unsigned n = 0;
 	uint64_t got = 0;
@@ -221,7 +231,7 @@ static int alloc_fragmented(struct os_alloc *a, uint64_t want, struct os_pext *o
 			break;
 		if (best_n > want - got)
 			best_n = want - got;
-		set_range(a, best_s, best_n, true, true);
+		set_range(a, best_s, best_n, used, true);
 		out[n++] = (struct os_pext){best_s, best_n};
 		got += best_n;
 	}
@@ -233,7 +243,9 @@ static int alloc_fragmented(struct os_alloc *a, uint64_t want, struct os_pext *o
 	return (int)n;
 }
 
-int os_alloc_allocate(struct os_alloc *a, uint64_t want, struct os_pext *out, unsigned max)
+/* Allocate (@used) or reserve (busy only) @want units; see os_int.h. */
+static int alloc_units(struct os_alloc *a, uint64_t want, struct os_pext *out, unsigned max,
+		       bool used)
 {
 	uint64_t s, len, u;
 	int r;
@@ -252,7 +264,7 @@ int os_alloc_allocate(struct os_alloc *a, uint64_t want, struct os_pext *out, un
 			if (pass == 1 && s >= a->cursor)
 				break;
 			if (len >= want) {
-				set_range(a, s, want, true, true);
+				set_range(a, s, want, used, true);
 				out[0] = (struct os_pext){s, want};
 				a->cursor = s + want;
 				r = 1;
@@ -261,10 +273,53 @@ int os_alloc_allocate(struct os_alloc *a, uint64_t want, struct os_pext *out, un
 			u = s + len;
 		}
 	}
-	r = alloc_fragmented(a, want, out, max);
+	r = alloc_fragmented(a, want, out, max, used);
 out_unlock:
 	pthread_mutex_unlock(&a->lock);
 	return r;
+}
+
+int os_alloc_allocate(struct os_alloc *a, uint64_t want, struct os_pext *out, unsigned max)
+{
+	return alloc_units(a, want, out, max, true);
+}
+
+int os_alloc_reserve(struct os_alloc *a, uint64_t want, struct os_pext *out, unsigned max)
+{
+	return alloc_units(a, want, out, max, false);
+}
+
+/*
+ * Always on, also in release builds: a reservation that is not busy, or
+ * already used, means two owners for one unit - silent data corruption.
+ */
+static void check_reserved(const struct os_alloc *a, const char *what, uint64_t pau, uint64_t n)
+{
+	for (uint64_t u = pau; u < pau + n; u++) {
+		if (u < a->nunits && bit_get(a->busy, u) && !bit_get(a->used, u))
+			continue;
+		log_err(LOG_STORE,
+			"allocator: %s of unit %llu that is not reserved (busy %d used %d)", what,
+			(unsigned long long)u, u < a->nunits && bit_get(a->busy, u),
+			u < a->nunits && bit_get(a->used, u));
+		abort();
+	}
+}
+
+void os_alloc_claim(struct os_alloc *a, uint64_t pau, uint64_t n)
+{
+	pthread_mutex_lock(&a->lock);
+	check_reserved(a, "claim", pau, n);
+	set_range(a, pau, n, true, true);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void os_alloc_unreserve(struct os_alloc *a, uint64_t pau, uint64_t n)
+{
+	pthread_mutex_lock(&a->lock);
+	check_reserved(a, "unreserve", pau, n);
+	set_range(a, pau, n, false, false);
+	pthread_mutex_unlock(&a->lock);
 }
 
 void os_alloc_unallocate(struct os_alloc *a, uint64_t pau, uint64_t n)

@@ -17,7 +17,10 @@
  * Longer writes go to freshly allocated units - live data is never
  * overwritten in place - and the units they replace are freed by the same
  * batch that commits the new onode.  Partial units at either end are
- * merged with the old contents (read and verified first).
+ * merged with the old contents (read and verified first).  Usually the
+ * whole units were reserved and written by the writer pool when the
+ * transaction was queued (os_prewrite.c, write_big_early here); only the
+ * merged partial units are written on this thread.
  *
  * Invariant: bytes past the object's size are zero in every unit, so
  * growing an object (truncate up, a write past the end) needs no work.
@@ -30,8 +33,6 @@
 #include "enc.h"
 #include "log.h"
 #include "os_int.h"
-
-#define MAX_EXTENTS 64
 
 struct actx {
 	struct os_store *s;
@@ -243,53 +244,6 @@ static int write_small(struct actx *a, struct os_onode *o, uint64_t off, uint64_
 	return r;
 }
 
-static uint32_t crc_range(const struct buflist *bl, size_t off, size_t len)
-{
-	uint32_t crc = 0;
-
-	for (unsigned i = 0; i < bl->nsegs && len; i++) {
-		const struct bufseg *sg = &bl->segs[i];
-		if (off >= sg->len) {
-			off -= sg->len;
-			continue;
-		}
-		size_t n = sg->len - off < len ? sg->len - off : len;
-		crc = crc32c(crc, (const uint8_t *)bufraw_data(sg->raw) + sg->off + off, n);
-		len -= n;
-		off = 0;
-	}
-	return crc;
-}
-
-static int write_content(struct actx *a, const struct buflist *c, size_t coff, uint64_t pau,
-			 uint64_t n)
-{
-	struct iovec iov[64];
-	uint64_t au = a->s->au, done = 0, total = n * au;
-	int r;
-
-	while (done < total) {
-		int cnt = buflist_to_iovec(c, coff + done, iov, 64);
-		uint64_t l = 0;
-		for (int i = 0; i < cnt; i++) {
-			if (l + iov[i].iov_len > total - done) {
-				iov[i].iov_len = total - done - l;
-				cnt = i + 1;
-			}
-			l += iov[i].iov_len;
-		}
-		if (cnt <= 0)
-			return -EIO;
-		if ((r = a->s->bdev->ops->pwritev(a->s->bdev, iov, cnt, pau * au + done))) {
-			log_err(LOG_STORE, "block write failed: %s", strerror(-r));
-			return -EIO;
-		}
-		done += l;
-	}
-	a->s->wrote_data = true;
-	return 0;
-}
-
 /* A copy of unit @lau of @o with bytes [lo, hi) taken from @data at @doff. */
 static int merged_unit(struct actx *a, struct os_onode *o, uint64_t lau, uint64_t lo, uint64_t hi,
 		       const struct buflist *data, uint64_t doff, struct buflist *out)
@@ -309,16 +263,46 @@ static int merged_unit(struct actx *a, struct os_onode *o, uint64_t lau, uint64_
 }
 
 /*
+ * Replace units [lau0, lau1) of @o with the device runs @ext (in order),
+ * whose data is written, with checksums @crcs (one per unit, copied).
+ */
+static int map_units(struct actx *a, struct os_onode *o, uint64_t lau0, uint64_t lau1,
+		     const struct os_pext *ext, unsigned next, const uint32_t *crcs)
+{
+	uint64_t pos = 0;
+	int r;
+
+	if ((r = os_onode_punch(o, lau0, lau1, release_cb, a)) ||
+	    (r = delete_inline(a, o->nid, lau0, lau1)))
+		return r;
+	for (unsigned i = 0; i < next; i++) {
+		uint32_t *c = malloc(4 * ext[i].n);
+		if (!c)
+			return -ENOMEM;
+		memcpy(c, crcs + pos, 4 * ext[i].n);
+		if ((r = os_onode_add_run(o, lau0 + pos, ext[i].pau, (uint32_t)ext[i].n, c))) {
+			free(c);
+			return r;
+		}
+		pos += ext[i].n;
+	}
+	return 0;
+}
+
+/*
  * A large write: the units covering [off, off+len) are written whole to
- * newly allocated space, then replace the old ones in the onode.
+ * newly allocated space, then replace the old ones in the onode.  Used
+ * for writes that were not written early (clone copies, no room to
+ * reserve at queue time).
  */
 static int write_big(struct actx *a, struct os_onode *o, uint64_t off, const struct buflist *data)
 {
 	uint64_t au = a->s->au, len = buflist_length(data), end = off + len;
 	uint64_t lau0 = off / au, lau1 = (end + au - 1) / au, nau = lau1 - lau0;
 	struct buflist c = BUFLIST_INIT, mid = BUFLIST_INIT;
-	struct os_pext ext[MAX_EXTENTS];
+	struct os_pext ext[OS_MAX_EXTENTS];
 	uint64_t pos = 0, mid_s = off, mid_e = end;
+	uint32_t *crcs = NULL;
 	int r, next;
 
 	/* Content of all nau units: merged head unit, the data, merged tail unit. */
@@ -351,7 +335,7 @@ static int write_big(struct actx *a, struct os_onode *o, uint64_t off, const str
 			(unsigned long long)(nau * au));
 		goto out_fini;
 	}
-	next = os_alloc_allocate(a->s->alloc, nau, ext, MAX_EXTENTS);
+	next = os_alloc_allocate(a->s->alloc, nau, ext, OS_MAX_EXTENTS);
 	if (next < 0) {
 		r = next;
 		log_warn(LOG_STORE, "no space for %llu units", (unsigned long long)nau);
@@ -366,36 +350,111 @@ static int write_big(struct actx *a, struct os_onode *o, uint64_t off, const str
 			goto out_fini;
 		}
 	for (int i = 0; i < next; i++) {
-		if ((r = write_content(a, &c, pos * au, ext[i].pau, ext[i].n)))
+		if ((r = os_write_units(a->s, &c, pos * au, ext[i].pau, ext[i].n)))
 			goto out_fini;
 		pos += ext[i].n;
 	}
-	/* Data is written (durable before commit); now swap the mapping. */
-	if ((r = os_onode_punch(o, lau0, lau1, release_cb, a)) ||
-	    (r = delete_inline(a, o->nid, lau0, lau1)))
+	a->s->wrote_data = true;
+	if (!(crcs = malloc(nau * sizeof(*crcs)))) {
+		r = -ENOMEM;
 		goto out_fini;
-	pos = 0;
-	for (int i = 0; i < next; i++) {
-		uint32_t *crcs = malloc(4 * ext[i].n);
-		if (!crcs) {
-			r = -ENOMEM;
-			goto out_fini;
-		}
-		for (uint64_t j = 0; j < ext[i].n; j++)
-			crcs[j] = crc_range(&c, (pos + j) * au, au);
-		if ((r = os_onode_add_run(o, lau0 + pos, ext[i].pau, (uint32_t)ext[i].n, crcs))) {
-			free(crcs);
-			goto out_fini;
-		}
-		pos += ext[i].n;
 	}
+	for (uint64_t j = 0; j < nau; j++)
+		crcs[j] = os_crc_range(&c, j * au, au);
+	r = map_units(a, o, lau0, lau1, ext, (unsigned)next, crcs);
 out_fini:
+	free(crcs);
 	buflist_fini(&mid);
 	buflist_fini(&c);
 	return r;
 }
 
-static int do_write(struct actx *a, struct os_onode *o, uint64_t off, const struct buflist *data)
+/* Make room for @extra more entries in a note() array, so that notes cannot fail. */
+static int note_room(struct os_pext **v, size_t n, size_t *cap, size_t extra)
+{
+	if (n + extra <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap : 8;
+	while (nc < n + extra)
+		nc *= 2;
+	struct os_pext *nv = realloc(*v, nc * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+/* Position @pos (units from the start of the write) in @ext's runs, as a device unit. */
+static uint64_t pos_pau(const struct os_pext *ext, unsigned next, uint64_t pos)
+{
+	for (unsigned i = 0; i < next; i++) {
+		if (pos < ext[i].n)
+			return ext[i].pau + pos;
+		pos -= ext[i].n;
+	}
+	return UINT64_MAX; /* not reached: the runs cover the write */
+}
+
+/* Merge one partial unit at position @pos of @pw, write it and checksum it. */
+static int write_edge(struct actx *a, struct os_onode *o, struct os_pw *pw, uint64_t pos,
+		      uint64_t lo, uint64_t hi, const struct buflist *data, uint64_t doff)
+{
+	struct buflist u = BUFLIST_INIT;
+	int r = merged_unit(a, o, pw->lau0 + pos, lo, hi, data, doff, &u);
+
+	if (!r)
+		r = os_write_units(a->s, &u, 0, pos_pau(pw->ext, pw->next_n, pos), 1);
+	if (!r)
+		pw->crcs[pos] = os_crc_range(&u, 0, a->s->au);
+	buflist_fini(&u);
+	return r;
+}
+
+/*
+ * A large write whose whole units the writer pool already wrote into
+ * reserved units (os_prewrite.c).  Wait for them, claim the units - from
+ * here on they are the transaction's, undone with it on failure - then
+ * merge and write the partial head and tail units, which depend on the
+ * object as the transactions before this one left it, and map them all.
+ */
+static int write_big_early(struct actx *a, struct os_onode *o, uint64_t off,
+			   const struct buflist *data, struct os_pw *pw)
+{
+	uint64_t au = a->s->au, end = off + buflist_length(data);
+	uint64_t lau0 = off / au, lau1 = (end + au - 1) / au;
+	int r;
+
+	if (pw->lau0 != lau0 || pw->nau != lau1 - lau0 || !pw->reserved || pw->claimed) {
+		log_err(LOG_STORE, "early write does not match its op (units %llu+%llu)",
+			(unsigned long long)pw->lau0, (unsigned long long)pw->nau);
+		return -EIO; /* a bug; refuse rather than corrupt */
+	}
+	if ((r = os_pw_wait(a->s, pw)))
+		return -EIO; /* logged by the writer */
+	if ((r = note_room(&a->t->alloc, a->t->nalloc, &a->t->capalloc, pw->next_n)))
+		return r;
+	for (unsigned i = 0; i < pw->next_n; i++) {
+		os_alloc_claim(a->s->alloc, pw->ext[i].pau, pw->ext[i].n);
+		(void)note(&a->t->alloc, &a->t->nalloc, &a->t->capalloc, pw->ext[i].pau,
+			   pw->ext[i].n);
+	}
+	pw->claimed = true;
+	a->s->wrote_data = true;
+	atomic_fetch_add(&a->s->n_prewrites, 1);
+	/* A partial unit at either end; pw->nau >= 2 then, and the ends differ. */
+	if (off % au && (r = write_edge(a, o, pw, 0, off % au, au, data, 0)))
+		return r;
+	if (end % au) {
+		uint64_t ts = (lau1 - 1) * au;
+		if ((r = write_edge(a, o, pw, pw->nau - 1, 0, end - ts, data, ts - off)))
+			return r;
+	}
+	return map_units(a, o, lau0, lau1, pw->ext, pw->next_n, pw->crcs);
+}
+
+static int do_write(struct actx *a, struct os_onode *o, uint64_t off, const struct buflist *data,
+		    struct os_pw *pw)
 {
 	uint64_t len = buflist_length(data);
 
@@ -403,7 +462,9 @@ static int do_write(struct actx *a, struct os_onode *o, uint64_t off, const stru
 		return 0;
 	if (off + len > o->size)
 		o->size = off + len;
-	if (len >= a->s->opts.inline_max && len >= a->s->au)
+	if (pw)
+		return write_big_early(a, o, off, data, pw);
+	if (os_write_is_big(a->s, len))
 		return write_big(a, o, off, data);
 	return write_small(a, o, off, len, data, 0);
 }
@@ -580,7 +641,8 @@ static int op_clone(struct actx *a, const struct os_cid *cid, const struct os_oi
 			goto out_fini;
 		}
 		if ((r = os_read_range(a->s, a->wb, NULL, &so, 0, so.size, bufraw_data(raw))) ||
-		    (r = buflist_append_raw(&bl, raw, 0, so.size)) || (r = do_write(a, &d, 0, &bl)))
+		    (r = buflist_append_raw(&bl, raw, 0, so.size)) ||
+		    (r = do_write(a, &d, 0, &bl, NULL)))
 			goto out_fini;
 	}
 	if ((so.flags & OS_ONODE_OMAP) && (r = copy_omap(a, so.nid, d.nid)))
@@ -707,7 +769,7 @@ static int op_onode(struct actx *a, const struct os_op *op)
 	case OS_OP_TOUCH:
 		break;
 	case OS_OP_WRITE:
-		r = do_write(a, &o, op->off, &op->data);
+		r = do_write(a, &o, op->off, &op->data, op->pw);
 		break;
 	case OS_OP_ZERO:
 		r = do_zero(a, &o, op->off, op->len);

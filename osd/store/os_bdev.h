@@ -11,8 +11,12 @@
  * unflushed writes through early, because a real disk may have written
  * some of them before the power went.
  *
- * Threads: pread may be called concurrently with anything; pwritev and
- * flush are called by one thread at a time (the commit thread).
+ * Threads: pread may be called concurrently with anything.  pwritev may
+ * be called by several threads at once (the store's writer pool and the
+ * commit thread), always for disjoint ranges; flush is called by the
+ * commit thread, possibly while writes of other ranges are in progress,
+ * and must make durable at least every write that completed before it
+ * was called.
  */
 #ifndef CAIRN_OS_BDEV_H
 #define CAIRN_OS_BDEV_H

@@ -137,6 +137,18 @@ int os_alloc_allocate(struct os_alloc *a, uint64_t want, struct os_pext *out, un
 /* Undo an allocation of a transaction that failed. */
 void os_alloc_unallocate(struct os_alloc *a, uint64_t pau, uint64_t n);
 /*
+ * Reservations, for data written before its transaction is applied
+ * (os_prewrite.c).  os_alloc_reserve() picks units as os_alloc_allocate()
+ * does but only makes them busy: the persisted bitmap does not change,
+ * so a commit that happens meanwhile records nothing about them.  The
+ * commit thread then either claims them (they become used in the batch
+ * that references them) or unreserves them (busy again cleared).  Any
+ * thread; the allocator's mutex orders them with everything else.
+ */
+int os_alloc_reserve(struct os_alloc *a, uint64_t want, struct os_pext *out, unsigned max);
+void os_alloc_claim(struct os_alloc *a, uint64_t pau, uint64_t n);
+void os_alloc_unreserve(struct os_alloc *a, uint64_t pau, uint64_t n);
+/*
  * Free units: the persisted bitmap says free from this commit on, but the
  * units stay unavailable until os_alloc_release_commit() (after the commit
  * is durable and no reader can still be using the old data).
@@ -172,6 +184,8 @@ enum os_op_type {
 	OS_OP_SPLIT,
 };
 
+struct os_pw;
+
 struct os_op {
 	enum os_op_type type;
 	struct os_cid cid, cid2;
@@ -180,6 +194,7 @@ struct os_op {
 	unsigned bits;
 	struct buf a, b; /* names, keys, values */
 	struct buflist data;
+	struct os_pw *pw; /* a large write's early data write, or NULL (owned by the txn) */
 };
 
 struct os_txn {
@@ -193,7 +208,68 @@ struct os_txn {
 	/* Physical units this transaction allocated / freed, for undo and commit. */
 	struct os_pext *alloc, *freed;
 	size_t nalloc, nfreed, capalloc, capfreed;
+	/* Early data writes of its large writes, in op order (os_prewrite.c). */
+	struct os_pw *pws;
+	bool pw_fallback; /* counted in s->pw_fallbacks until the commit thread applied it */
 };
+
+/* ---- early data writes (os_prewrite.c) ----------------------------------- */
+
+/* Most physical runs one large write may be split into. */
+#define OS_MAX_EXTENTS 64
+
+/*
+ * The early write of one large write op.  Built by os_queue_transaction()
+ * (reserving ext[] in queue order), filled by the writer pool, consumed
+ * by the commit thread.  Units are numbered from lau0: the write covers
+ * [lau0, lau0 + nau), of which [full0, full1) lie wholly inside the data
+ * and are written (and checksummed) by the pool; partial head and tail
+ * units are merged and written by the commit thread, into the same
+ * reserved runs.
+ */
+struct os_pw_chunk;
+
+struct os_pw {
+	struct os_pw *next;
+	struct os_op *op;
+	uint64_t lau0, nau, full0, full1;
+	struct os_pext ext[OS_MAX_EXTENTS];
+	unsigned next_n; /* runs in ext */
+	uint32_t *crcs;	 /* nau entries; [full0, full1) written by the pool */
+	struct os_pw_chunk *chunks;
+	unsigned nchunks;
+	/* Guarded by s->pw_lock. */
+	unsigned pending; /* chunks not yet written, +1 until submitted */
+	int status;	  /* first write error */
+	/* Commit thread only. */
+	bool reserved; /* ext[] holds reserved units */
+	bool claimed;  /* the units became the object's (t->alloc now owns them) */
+};
+
+/*
+ * Queue side (os_queue_transaction, any thread): build @t's early writes
+ * before taking qlock; reserve their units under it, in queue order
+ * (false: no room, or an earlier transaction fell back, so @t falls back
+ * to allocating at apply time); submit them to the writer pool after
+ * dropping it.  Nothing here blocks on I/O.
+ */
+void os_pw_prepare(struct os_store *s, struct os_txn *t);
+bool os_pw_reserve_locked(struct os_store *s, struct os_txn *t);
+void os_pw_submit(struct os_store *s, struct os_txn *t);
+/* Commit thread: wait until @pw's pool writes are done; their status. */
+int os_pw_wait(struct os_store *s, struct os_pw *pw);
+/* Commit thread, after @t was applied or failed: return unclaimed units. */
+void os_pw_finish(struct os_store *s, struct os_txn *t);
+/* Free @t's early-write records (their units must be claimed or returned). */
+void os_pw_free(struct os_txn *t);
+/*
+ * Write @n units of content @c (from byte @coff) to the device at unit
+ * @pau.  Any thread; the units must be ones no onode references.  0, -EIO.
+ */
+int os_write_units(struct os_store *s, const struct buflist *c, size_t coff, uint64_t pau,
+		   uint64_t n);
+/* crc32c of bytes [off, off+len) of @bl. */
+uint32_t os_crc_range(const struct buflist *bl, size_t off, size_t len);
 
 /* ---- the store ---------------------------------------------------------- */
 
@@ -210,6 +286,12 @@ struct os_store {
 	uint8_t fsid[16];
 	int osd_id;
 	uint64_t next_nid; /* commit thread only */
+
+	/* Early data writes (os_prewrite.c). */
+	struct wq_pool *writers; /* NULL when not mounted (fsck) */
+	pthread_mutex_t pw_lock; /* guards os_pw.pending and .status; leaf lock */
+	pthread_cond_t pw_cond;
+	atomic_uint pw_fallbacks; /* queued txns allocating at apply time */
 
 	/* Commit pipeline. */
 	pthread_t kv_thread;
@@ -230,7 +312,8 @@ struct os_store {
 	 */
 	pthread_rwlock_t extent_lock;
 
-	atomic_uint_fast64_t n_txns, n_commits, n_flushes, n_csum_errors;
+	atomic_uint_fast64_t n_txns, n_commits, n_flushes, n_csum_errors, n_prewrites,
+	    n_pw_fallbacks;
 };
 
 /* Data reads shared by the public read path and the commit thread (os_read.c). */
@@ -260,6 +343,12 @@ int os_read_unit(struct os_store *s, rocksdb_writebatch_wi_t *wb,
 int os_read_range(struct os_store *s, rocksdb_writebatch_wi_t *wb,
 		  const rocksdb_readoptions_t *ro, const struct os_onode *o, uint64_t off,
 		  uint64_t len, uint8_t *buf);
+
+/* Whether a write of @len bytes goes to the block device (else inline). */
+static inline bool os_write_is_big(const struct os_store *s, uint64_t len)
+{
+	return len >= s->opts.inline_max && len >= s->au;
+}
 
 /* Commit thread (os_apply.c): apply one transaction into s->wb. */
 int os_apply_txn(struct os_store *s, struct os_txn *t);

@@ -5,8 +5,11 @@
  * Commit pipeline.  os_queue_transaction() appends to a queue; one commit
  * thread takes everything queued (up to group_max transactions) and, in
  * queue order, applies each into a shared RocksDB write batch with index
- * (so later transactions see earlier ones' pending changes), writing
- * large data to newly allocated units of the block device as it goes.
+ * (so later transactions see earlier ones' pending changes).  The data
+ * of large writes was already handed to the writer pool when they were
+ * queued (os_prewrite.c); applying such a write waits for it and claims
+ * its reserved units.  After each transaction the commit thread waits
+ * for any of its early writes still running and returns unused units.
  * Then it makes the block device durable (fdatasync), adds the changed
  * allocator chunks and commits the whole batch with one synced RocksDB
  * write.  Only then are units freed by the group returned to the
@@ -16,7 +19,9 @@
  * group instead of one each.
  *
  * Threading: the commit thread owns s->wb, s->next_nid and all allocator
- * changes; the queue is guarded by s->qlock.
+ * changes except reservations, which os_queue_transaction makes under
+ * s->qlock (lock order: qlock, then the allocator's lock; s->pw_lock is a
+ * leaf); the queue is guarded by s->qlock.
  */
 #include <errno.h>
 #include <limits.h>
@@ -32,6 +37,7 @@
 #include "log.h"
 #include "os_int.h"
 #include "uuid.h"
+#include "wq.h"
 
 #define SUPER_LEN (8 + 4 + 16 + 4 + 4 + 8 + 4)
 #define LABEL_LEN (8 + 4 + 16 + 8 + 4)
@@ -46,6 +52,7 @@ void os_opts_default(struct os_opts *o)
 	o->min_alloc_size = 4096;
 	o->inline_max = 65536;
 	o->group_max = 128;
+	o->writer_threads = 4;
 }
 
 static bool is_pow2(uint64_t v)
@@ -143,6 +150,31 @@ int os_super_decode(const uint8_t *p, size_t len, struct os_super *out)
 	return 0;
 }
 
+/*
+ * Write zeros over [from, to) of a new block file.  fallocate leaves
+ * "unwritten" extents, and on ext4 and XFS the first write into one makes
+ * the data flush also commit the filesystem journal (converting the
+ * extent); on a file written once, a flush writes only data.  Measured
+ * on ext4 here: fdatasync of a 4 MiB sequential write took 2.2-2.6 ms in
+ * fallocated space and 1.1-1.5 ms in written space.  The price is writing
+ * the whole file once at mkfs, so it is an option (os_opts.prezero).
+ */
+static int zero_fill(struct os_bdev *b, uint64_t from, uint64_t to)
+{
+	const size_t chunk = 1u << 20;
+	void *z = calloc(1, chunk);
+	int r = 0;
+
+	if (!z)
+		return -ENOMEM;
+	for (uint64_t off = from; off < to && !r; off += chunk) {
+		struct iovec v = {z, to - off < chunk ? (size_t)(to - off) : chunk};
+		r = b->ops->pwritev(b, &v, 1, off);
+	}
+	free(z);
+	return r;
+}
+
 static int label_write(struct os_bdev *b, const uint8_t fsid[16], uint64_t size)
 {
 	uint8_t l[OS_LABEL_SIZE] = {0};
@@ -227,6 +259,8 @@ void os_close(struct os_store *s)
 	if (s->ropts)
 		rocksdb_readoptions_destroy(s->ropts);
 	pthread_rwlock_destroy(&s->extent_lock);
+	pthread_mutex_destroy(&s->pw_lock);
+	pthread_cond_destroy(&s->pw_cond);
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qcond);
 	free(s);
@@ -279,6 +313,8 @@ int os_open(const struct os_opts *o, struct os_store **out)
 	s->opts = *o;
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qcond, NULL);
+	pthread_mutex_init(&s->pw_lock, NULL);
+	pthread_cond_init(&s->pw_cond, NULL);
 	{
 		pthread_rwlockattr_t ra;
 		pthread_rwlockattr_init(&ra);
@@ -417,6 +453,11 @@ int os_mkfs(const struct os_opts *o)
 	memcpy(sb.fsid, o->fsid, 16);
 	if (uuid_is_zero(sb.fsid) && (r = uuid_generate(sb.fsid)))
 		goto out_rm_block;
+	/* Flushed with the label, just below. */
+	if (!is_dev && o->prezero && (r = zero_fill(b, OS_LABEL_SIZE, sb.block_size))) {
+		log_err(LOG_STORE, "mkfs: writing zeros over %s: %s", bpath, strerror(-r));
+		goto out_rm_block;
+	}
 	if ((r = label_write(b, sb.fsid, sb.block_size))) {
 		log_err(LOG_STORE, "mkfs: writing the block label: %s", strerror(-r));
 		goto out_rm_block;
@@ -473,12 +514,18 @@ out_rm_block:
 
 /* ---- commit pipeline ----------------------------------------------------- */
 
+/*
+ * Undo a failed transaction's allocator changes, frees first: a unit it
+ * allocated and then freed again (a second write over the first) must end
+ * up free, so "free -> used" must not be the last word on it.  (A unit
+ * freed first is never allocated in the same transaction: it stays busy.)
+ */
 static void txn_undo(struct os_store *s, struct os_txn *t)
 {
-	for (size_t i = 0; i < t->nalloc; i++)
-		os_alloc_unallocate(s->alloc, t->alloc[i].pau, t->alloc[i].n);
 	for (size_t i = 0; i < t->nfreed; i++)
 		os_alloc_release_undo(s->alloc, t->freed[i].pau, t->freed[i].n);
+	for (size_t i = 0; i < t->nalloc; i++)
+		os_alloc_unallocate(s->alloc, t->alloc[i].pau, t->alloc[i].n);
 	t->nalloc = t->nfreed = 0;
 }
 
@@ -493,6 +540,7 @@ static int commit_group(struct os_store *s, struct os_txn *head)
 	for (struct os_txn *t = head; t; t = t->next) {
 		if (s->failed) {
 			t->status = -EIO;
+			os_pw_finish(s, t);
 			continue;
 		}
 		rocksdb_writebatch_wi_set_save_point(s->wb);
@@ -509,6 +557,11 @@ static int commit_group(struct os_store *s, struct os_txn *head)
 		} else {
 			ok++;
 		}
+		/*
+		 * Every early write of @t has finished before the flush below;
+		 * units it reserved but did not use are returned now.
+		 */
+		os_pw_finish(s, t);
 	}
 	if (!ok || s->failed)
 		goto out_clear;
@@ -603,7 +656,13 @@ int os_mount(const struct os_opts *o, struct os_store **out)
 		return r;
 	if (s->opts.group_max == 0)
 		s->opts.group_max = 128;
+	if (s->opts.writer_threads &&
+	    (r = wq_pool_create("os-wr", s->opts.writer_threads, &s->writers))) {
+		os_close(s);
+		return r;
+	}
 	if ((r = -pthread_create(&s->kv_thread, NULL, kv_main, s))) {
+		wq_pool_destroy(s->writers, WQ_DRAIN);
 		os_close(s);
 		return r;
 	}
@@ -625,22 +684,29 @@ void os_umount(struct os_store *s)
 		pthread_mutex_unlock(&s->qlock);
 		pthread_join(s->kv_thread, NULL);
 	}
+	/* The commit thread waited for every early write: the pool is idle. */
+	wq_pool_destroy(s->writers, WQ_DRAIN);
 	os_close(s);
 }
 
 int os_queue_transaction(struct os_store *s, struct os_txn *t, os_done_fn on_applied,
 			 os_done_fn on_commit, void *arg)
 {
+	bool early;
+
 	t->on_applied = on_applied;
 	t->on_commit = on_commit;
 	t->arg = arg;
 	t->next = NULL;
+	os_pw_prepare(s, t);
 	pthread_mutex_lock(&s->qlock);
 	if (s->stopping) {
 		pthread_mutex_unlock(&s->qlock);
 		os_txn_destroy(t);
 		return -ESHUTDOWN;
 	}
+	/* Reserved here, under qlock, so units are handed out in queue order. */
+	early = os_pw_reserve_locked(s, t) && t->pws;
 	if (s->qtail)
 		s->qtail->next = t;
 	else
@@ -648,6 +714,14 @@ int os_queue_transaction(struct os_store *s, struct os_txn *t, os_done_fn on_app
 	s->qtail = t;
 	pthread_cond_signal(&s->qcond);
 	pthread_mutex_unlock(&s->qlock);
+	/*
+	 * @t may already be in the commit thread's hands: it waits for these
+	 * writes (os_pw_prepare counted them, plus one that os_pw_submit
+	 * drops last) and does not free @t before they are done.  Without
+	 * early writes @t must not be touched any more.
+	 */
+	if (early)
+		os_pw_submit(s, t);
 	return 0;
 }
 
@@ -706,4 +780,6 @@ void os_perf(struct os_store *s, struct os_perf *out)
 	out->commits = atomic_load(&s->n_commits);
 	out->bdev_flushes = atomic_load(&s->n_flushes);
 	out->csum_errors = atomic_load(&s->n_csum_errors);
+	out->early_writes = atomic_load(&s->n_prewrites);
+	out->early_fallbacks = atomic_load(&s->n_pw_fallbacks);
 }

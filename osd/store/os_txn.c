@@ -27,6 +27,7 @@ void os_txn_destroy(struct os_txn *t)
 {
 	if (!t)
 		return;
+	os_pw_free(t);
 	for (unsigned i = 0; i < t->n; i++)
 		op_fini(&t->ops[i]);
 	free(t->ops);

@@ -1,7 +1,7 @@
 /*
  * os_bench.c - object store microbenchmark (not a test).
  *
- *   os_bench DIR [--block-size BYTES]
+ *   os_bench DIR [--block-size BYTES] [--writers N] [--prezero]
  *
  * Creates a fresh store in DIR (which must not hold one), then for 4 KiB
  * and 4 MiB objects and 1 and 16 concurrent writers, each writer creates
@@ -9,7 +9,9 @@
  * it returns only after the commit is durable).  Then it reads the
  * objects back with 1 and 16 readers.  One line per case:
  *   case ops seconds ops/s MiB/s commits
- * run_bench.sh runs it next to fio and computes the ratios.
+ * run_bench.sh runs it next to fio and computes the ratios.  --writers
+ * sets the store's writer threads (0: the commit thread writes all data,
+ * as before early writes), --prezero has mkfs write the block file once.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -93,14 +95,21 @@ int main(int argc, char **argv)
 	int r = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: os_bench DIR [--block-size BYTES]\n");
+		fprintf(stderr,
+			"usage: os_bench DIR [--block-size BYTES] [--writers N] [--prezero]\n");
 		return 2;
 	}
 	os_opts_default(&o);
 	snprintf(o.path, sizeof(o.path), "%s", argv[1]);
 	o.block_size = 3ULL << 30;
-	if (argc >= 4 && !strcmp(argv[2], "--block-size"))
-		o.block_size = strtoull(argv[3], NULL, 0);
+	for (int i = 2; i < argc; i++) {
+		if (i + 1 < argc && !strcmp(argv[i], "--block-size"))
+			o.block_size = strtoull(argv[++i], NULL, 0);
+		else if (i + 1 < argc && !strcmp(argv[i], "--writers"))
+			o.writer_threads = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--prezero"))
+			o.prezero = true;
+	}
 	if (os_mkfs(&o) || os_mount(&o, &S))
 		return 1;
 	struct os_txn *t = os_txn_create();

@@ -5,6 +5,7 @@
 # configuration runs REPEATS (default 3) times; the median is reported,
 # with os_bench / fio ratios.  fio does the equivalent synced writes:
 # --fdatasync=1 after every block (4 KiB and 4 MiB), 1 and 16 jobs.
+# OS_BENCH_ARGS passes options to os_bench (e.g. "--prezero", "--writers 0").
 set -eu
 build=${1:?build dir}
 work=${2:-${TMPDIR:-/tmp}/cairn-bench.$$}
@@ -25,7 +26,8 @@ fio_run() { # name bs jobs size rw
 
 for r in $(seq "$reps"); do
 	rm -rf "$work/store"
-	"$build/osd/os_bench" "$work/store" | awk 'NR>1 { printf "os-%s %.1f %.1f\n", $1, $4, $5 }' >>"$out"
+	# shellcheck disable=SC2086 # OS_BENCH_ARGS is a list of words
+	"$build/osd/os_bench" "$work/store" ${OS_BENCH_ARGS:-} | awk 'NR>1 { printf "os-%s %.1f %.1f\n", $1, $4, $5 }' >>"$out"
 	rm -rf "$work/store"
 	fio_run fio-write-4k-1 4k 1 8m write
 	fio_run fio-write-4k-16 4k 16 2m write

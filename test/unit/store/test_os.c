@@ -849,6 +849,315 @@ START_TEST(test_statfs_and_enospc)
 }
 END_TEST
 
+/* ---- early (parallel) writes of large-write data ------------------------------------ */
+
+/*
+ * Many threads queue large writes at once, without waiting: to their own
+ * object and to one shared object (two overlapping, unaligned writes per
+ * transaction, so the second merges with units the first wrote early),
+ * plus an xattr naming the transaction; every fourth transaction also
+ * touches a missing collection and fails.  Threads 0-3 queue under a test
+ * mutex that records the global queue order; threads 4-7 queue freely.
+ * Checks: commits arrive in queue order (exactly, for the recorded ones;
+ * per thread for all); the store equals a model replaying the
+ * transactions in commit order; no reserved unit is left over (statfs
+ * equals the objects' units) and deep fsck is clean.
+ */
+#define CW_THREADS 8
+#define CW_TXNS 6
+#define CW_MAX (2 << 20)
+
+struct cw_spec {
+	uint64_t own_off, own_len, sh_off[2], sh_len[2];
+	bool fail;
+};
+
+struct cw_log {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int n;
+	int who[CW_THREADS * CW_TXNS]; /* thread * CW_TXNS + txn, in commit order */
+	int status[CW_THREADS * CW_TXNS];
+	pthread_mutex_t qlock; /* taken by threads < CW_THREADS / 2 around queueing */
+	int nq;
+	int qorder[CW_THREADS * CW_TXNS];
+};
+
+struct cw_cb {
+	struct cw_log *log;
+	int who;
+};
+
+static struct cw_cb cw_cbs[CW_THREADS * CW_TXNS];
+
+static void cw_spec(int th, int i, struct cw_spec *sp)
+{
+	uint32_t x = (uint32_t)(th * 7919 + i * 104729 + 17);
+
+	x = x * 1103515245u + 12345u;
+	sp->own_off = (uint64_t)(i * 300001) % (1 << 20);
+	sp->own_len = 65536 + (x >> 8) % 600000;
+	x = x * 1103515245u + 12345u;
+	sp->sh_off[0] = (x >> 8) % (1 << 20);
+	x = x * 1103515245u + 12345u;
+	sp->sh_len[0] = 65536 + (x >> 8) % 700000;
+	x = x * 1103515245u + 12345u;
+	sp->sh_off[1] = sp->sh_off[0] + (x >> 8) % 200000;
+	x = x * 1103515245u + 12345u;
+	sp->sh_len[1] = i % 2 ? 65536 + (x >> 8) % 300000 : 0;
+	sp->fail = i % 4 == 3;
+}
+
+static void cw_committed(void *arg, int status)
+{
+	struct cw_cb *cb = arg;
+	struct cw_log *l = cb->log;
+
+	pthread_mutex_lock(&l->lock);
+	l->who[l->n] = cb->who;
+	l->status[l->n] = status;
+	l->n++;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void cw_name(char *out, size_t size, int th)
+{
+	snprintf(out, size, "own%d", th);
+}
+
+static void cw_add_write(struct os_txn *t, const struct os_oid *o, uint64_t off, uint64_t len,
+			 unsigned seed)
+{
+	uint8_t *p = malloc(len);
+	struct buflist bl = BUFLIST_INIT;
+
+	fill(p, len, seed);
+	ck_assert_int_eq(buflist_append_copy(&bl, p, len), 0);
+	ck_assert_int_eq(os_txn_write(t, &C, o, off, &bl), 0);
+	buflist_fini(&bl);
+	free(p);
+}
+
+struct cw_arg {
+	struct cw_log *log;
+	int th;
+};
+
+static void *cw_thread(void *arg)
+{
+	struct cw_arg *a = arg;
+	char own[16];
+	struct os_oid sh = oid_of("shared"), oo;
+	const struct os_cid missing = {77, 0};
+
+	cw_name(own, sizeof(own), a->th);
+	oo = oid_of(own);
+	for (int i = 0; i < CW_TXNS; i++) {
+		struct cw_spec sp;
+		struct os_txn *t = txn();
+		int who = a->th * CW_TXNS + i;
+		char tag[16];
+
+		cw_spec(a->th, i, &sp);
+		cw_add_write(t, &oo, sp.own_off, sp.own_len, (unsigned)who * 3);
+		for (int k = 0; k < 2; k++)
+			if (sp.sh_len[k])
+				cw_add_write(t, &sh, sp.sh_off[k], sp.sh_len[k],
+					     (unsigned)who * 3 + 1 + (unsigned)k);
+		snprintf(tag, sizeof(tag), "%d", who);
+		ck_assert_int_eq(os_txn_setattr(t, &C, &sh, "last", tag, strlen(tag)), 0);
+		if (sp.fail)
+			ck_assert_int_eq(os_txn_touch(t, &missing, &oo), 0);
+		cw_cbs[who] = (struct cw_cb){a->log, who};
+		if (a->th < CW_THREADS / 2) {
+			pthread_mutex_lock(&a->log->qlock);
+			a->log->qorder[a->log->nq++] = who;
+		}
+		ck_assert_int_eq(os_queue_transaction(S, t, NULL, cw_committed, &cw_cbs[who]), 0);
+		if (a->th < CW_THREADS / 2)
+			pthread_mutex_unlock(&a->log->qlock);
+	}
+	return NULL;
+}
+
+static void cw_model_write(uint8_t *m, uint64_t *size, uint64_t off, uint64_t len, unsigned seed)
+{
+	fill(m + off, len, seed);
+	if (off + len > *size)
+		*size = off + len;
+}
+
+START_TEST(test_early_writes_concurrent)
+{
+	static struct cw_log log = {
+	    .lock = PTHREAD_MUTEX_INITIALIZER,
+	    .cond = PTHREAD_COND_INITIALIZER,
+	    .qlock = PTHREAD_MUTEX_INITIALIZER,
+	};
+	pthread_t th[CW_THREADS];
+	struct cw_arg args[CW_THREADS];
+	uint8_t *model[CW_THREADS + 1];
+	uint64_t msize[CW_THREADS + 1] = {0}, objbytes = 0;
+	int total = CW_THREADS * CW_TXNS, last = -1, seen[CW_THREADS], qi = 0;
+	struct os_opts o;
+	struct os_perf p;
+	struct os_statfs sf;
+	struct os_txn *t;
+	char name[16];
+
+	/* A roomier store than the fixture's: every transaction is in flight at once. */
+	new_dir();
+	opts_for(&o, dir);
+	o.block_size = 256ULL << 20;
+	ck_assert_int_eq(os_mkfs(&o), 0);
+	ck_assert_int_eq(os_mount(&o, &S), 0);
+	t = txn();
+	ck_assert_int_eq(os_txn_create_collection(t, &C, 0), 0);
+	ck_assert_int_eq(apply(t), 0);
+
+	for (int i = 0; i < CW_THREADS; i++) {
+		args[i] = (struct cw_arg){&log, i};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, cw_thread, &args[i]), 0);
+	}
+	for (int i = 0; i < CW_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_lock(&log.lock);
+	while (log.n < total)
+		pthread_cond_wait(&log.cond, &log.lock);
+	pthread_mutex_unlock(&log.lock);
+
+	/* Commit order is queue order. */
+	for (int i = 0; i < CW_THREADS; i++)
+		seen[i] = -1;
+	for (int k = 0; k < total; k++) {
+		int who = log.who[k], thr = who / CW_TXNS;
+		ck_assert_int_gt(who % CW_TXNS, seen[thr]);
+		seen[thr] = who % CW_TXNS;
+		if (thr < CW_THREADS / 2)
+			ck_assert_int_eq(who, log.qorder[qi++]);
+	}
+	ck_assert_int_eq(qi, log.nq);
+
+	/* Replay in commit order. */
+	for (int i = 0; i <= CW_THREADS; i++)
+		model[i] = calloc(1, CW_MAX);
+	for (int k = 0; k < total; k++) {
+		int who = log.who[k], thr = who / CW_TXNS;
+		struct cw_spec sp;
+		cw_spec(thr, who % CW_TXNS, &sp);
+		ck_assert_int_eq(log.status[k], sp.fail ? -ENOENT : 0);
+		if (sp.fail)
+			continue;
+		cw_model_write(model[thr], &msize[thr], sp.own_off, sp.own_len, (unsigned)who * 3);
+		for (int j = 0; j < 2; j++)
+			if (sp.sh_len[j])
+				cw_model_write(model[CW_THREADS], &msize[CW_THREADS], sp.sh_off[j],
+					       sp.sh_len[j], (unsigned)who * 3 + 1 + (unsigned)j);
+		last = who;
+	}
+	for (int i = 0; i <= CW_THREADS; i++) {
+		struct os_stat st;
+		struct os_oid oo;
+		if (i < CW_THREADS)
+			cw_name(name, sizeof(name), i);
+		else
+			snprintf(name, sizeof(name), "shared");
+		check_content(name, model[i], msize[i]);
+		oo = oid_of(name);
+		ck_assert_int_eq(os_stat(S, &C, &oo, &st), 0);
+		objbytes += st.alloc_bytes;
+		free(model[i]);
+	}
+	{
+		struct os_oid sh = oid_of("shared");
+		struct buf v = BUF_INIT;
+		char tag[16];
+		snprintf(tag, sizeof(tag), "%d", last);
+		ck_assert_int_eq(os_getattr(S, &C, &sh, "last", &v), 0);
+		ck_assert_uint_eq(v.len, strlen(tag));
+		ck_assert_int_eq(memcmp(v.data, tag, v.len), 0);
+		buf_fini(&v);
+	}
+	os_perf(S, &p);
+	ck_assert_uint_ge(p.early_writes, (uint64_t)total / 2);
+	/* Every reserved unit was claimed by an object or returned. */
+	os_statfs(S, &sf);
+	ck_assert_uint_eq(sf.allocated, objbytes);
+	ck_assert_int_eq(fsck_now(true), 0);
+	os_umount(S);
+	S = NULL;
+}
+END_TEST
+
+/*
+ * Units are reserved in queue order, and when one transaction cannot
+ * reserve, it and every later one allocate when applied, as without
+ * early writes: on a 64 MiB store ten 8 MiB writes queued back to back
+ * commit exactly the first seven.  Afterwards reservations resume.
+ */
+/* Records a status; read after a later transaction committed (queue order). */
+static void status_cb(void *arg, int status)
+{
+	*(int *)arg = status;
+}
+
+START_TEST(test_early_writes_enospc_order)
+{
+	size_t len = 8 << 20;
+	uint8_t *buf = calloc(1, len);
+	int st[10];
+	struct os_perf p0, p1;
+	struct os_statfs sf;
+	char name[32];
+
+	os_perf(S, &p0);
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		struct os_oid o = oid_of(name);
+		struct os_txn *t = txn();
+		struct buflist bl = BUFLIST_INIT;
+		fill(buf, len, (unsigned)i);
+		buflist_append_copy(&bl, buf, len);
+		os_txn_write(t, &C, &o, 0, &bl);
+		buflist_fini(&bl);
+		st[i] = 1;
+		ck_assert_int_eq(os_queue_transaction(S, t, NULL, status_cb, &st[i]), 0);
+	}
+	{
+		struct os_txn *t = txn(); /* a barrier: commits after all of them */
+		struct os_oid x = oid_of("x");
+		ck_assert_int_eq(os_txn_touch(t, &C, &x), 0);
+		ck_assert_int_eq(apply(t), 0);
+	}
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(st[i], i < 7 ? 0 : -ENOSPC);
+	os_perf(S, &p1);
+	ck_assert_uint_eq(p1.early_writes - p0.early_writes, 7);
+	ck_assert_uint_eq(p1.early_fallbacks - p0.early_fallbacks, 3);
+	os_statfs(S, &sf);
+	ck_assert_uint_eq(sf.allocated, 7 * (uint64_t)len);
+	fill(buf, len, 3);
+	check_content("e3", buf, len);
+	ck_assert_int_eq(fsck_now(false), 0);
+	/* Room again: the next large write is written early. */
+	{
+		struct os_oid o = oid_of("e0");
+		struct os_txn *t = txn();
+		os_txn_remove(t, &C, &o);
+		ck_assert_int_eq(apply(t), 0);
+	}
+	os_perf(S, &p0);
+	fill(buf, len, 42);
+	w("e7", 0, buf, len);
+	os_perf(S, &p1);
+	ck_assert_uint_eq(p1.early_writes - p0.early_writes, 1);
+	check_content("e7", buf, len);
+	ck_assert_int_eq(fsck_now(false), 0);
+	free(buf);
+}
+END_TEST
+
 /* ---- allocator, bdev seam ------------------------------------------------------------ */
 
 START_TEST(test_alloc_fragmentation)
@@ -1106,6 +1415,8 @@ static Suite *os_suite(void)
 	ADD("checksum", test_checksum_mismatch_eio, 1);
 	ADD("statfs", test_statfs_and_enospc, 1);
 	ADD("alloc", test_alloc_fragmentation, 1);
+	ADD("early_concurrent", test_early_writes_concurrent, 0);
+	ADD("early_enospc_order", test_early_writes_enospc_order, 1);
 	ADD("bdev_powerloss", test_bdev_powerloss, 0);
 	ADD("bad_missing", test_bad_missing_db, 0);
 	ADD("bad_super", test_bad_superblock, 0);
