@@ -22,6 +22,7 @@
 
 #include "common/clk.h"
 #include "common/enc.h"
+#include "common/crc32c.h"
 #include "common/log.h"
 #include "common/uuid.h"
 
@@ -191,6 +192,11 @@ static int apply_osdmap_change(struct mon_daemon *d, const uint8_t *data, size_t
 		return 0; /* superseded; nothing to record */
 	if (e < 0)
 		return e;
+	/* Our own proposal for this epoch, or another leader's? */
+	uint32_t slot = (uint32_t)e % ARRAY_SIZE(d->proposed);
+	bool ours = d->proposed[slot].epoch == (uint32_t)e &&
+		    d->proposed[slot].crc == crc32c(0, data, len);
+	mon_commands_committed(d, (uint32_t)e, ours);
 	int rc = tx_put_u64(tx, MON_KEY_OSDMAP_INC, (uint64_t)e, data, len);
 	if (!rc && (e == 1 || e % MON_FULL_EVERY == 0)) {
 		struct buf full = BUF_INIT;
@@ -248,7 +254,6 @@ static int apply_commit(struct mon_daemon *d, uint64_t v, const uint8_t *value, 
 	uint32_t after = osdmap_epoch(mon_osdmon_map(d->osdmon));
 	if (after != before) {
 		log_dbg(LOG_MON, 5, "mon.%s: osdmap e%u committed", d->name.id, after);
-		mon_commands_committed(d, after);
 		mon_subs_publish(d);
 	}
 	return 0;
@@ -274,6 +279,9 @@ static void set_role(struct mon_daemon *d, const struct mon_event *ev)
 			 ev->type == MON_EV_LEADER ? "leader" : "peon",
 			 (unsigned long long)ev->epoch, ev->quorum);
 	}
+	/* Commands forwarded to a previous leader may never be answered. */
+	if (old != d->leader)
+		mon_commands_fail_forwarded(d, -EAGAIN);
 	/* Pending and proposed changes of a previous term may never commit. */
 	if (old == d->rank || d->leader == d->rank) {
 		mon_commands_fail_all(d, -EAGAIN);
@@ -375,9 +383,13 @@ static void propose_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 	}
 	struct buf v = BUF_INIT;
 	int rc = buf_append_byte(&v, MON_SVC_OSDMAP);
+	uint32_t epoch = mon_osdmon_pending_epoch(d->osdmon);
 	if (!rc)
 		rc = mon_osdmon_take_pending(d->osdmon, clk_real_ns(), &v);
 	if (!rc) {
+		uint32_t slot = epoch % ARRAY_SIZE(d->proposed);
+		d->proposed[slot].epoch = epoch;
+		d->proposed[slot].crc = crc32c(0, v.data + 1, v.len - 1);
 		rc = mon_core_propose(d->core, mon_now(), v.data, v.len, &d->out);
 		if (rc) {
 			/* Not proposed after all: forget it and let the callers retry. */

@@ -50,7 +50,13 @@ static void reply_now(struct msg_conn *conn, uint64_t tid, int rc, const char *s
 
 /* ---- waiters and forwards ---------------------------------------------------------- */
 
-void mon_commands_committed(struct mon_daemon *d, uint32_t epoch)
+/*
+ * Epoch @epoch committed.  Waiters for it succeed when the committed
+ * change is the one we proposed (@ours); otherwise their change was
+ * dropped with a previous term and they are told to retry.  Waiters for
+ * older epochs can no longer be satisfied either.
+ */
+void mon_commands_committed(struct mon_daemon *d, uint32_t epoch, bool ours)
 {
 	struct mon_waiter **pp = &d->waiters;
 	while (*pp) {
@@ -60,10 +66,29 @@ void mon_commands_committed(struct mon_daemon *d, uint32_t epoch)
 			continue;
 		}
 		*pp = w->next;
-		send_reply(w->conn, w->tid, &w->reply);
+		if (w->epoch == epoch && ours) {
+			send_reply(w->conn, w->tid, &w->reply);
+		} else {
+			mon_reply_fini(&w->reply);
+			mon_reply_init(&w->reply);
+			w->reply.rc = -EAGAIN;
+			buf_append_str(&w->reply.status, "the change was superseded; retry");
+			send_reply(w->conn, w->tid, &w->reply);
+		}
 		mon_reply_fini(&w->reply);
 		msg_conn_put(w->conn);
 		free(w);
+	}
+}
+
+void mon_commands_fail_forwarded(struct mon_daemon *d, int rc)
+{
+	while (d->fwds) {
+		struct mon_fwd *f = d->fwds;
+		d->fwds = f->next;
+		reply_now(f->client, f->client_tid, rc, "the leader changed; retry");
+		msg_conn_put(f->client);
+		free(f);
 	}
 }
 
@@ -77,13 +102,7 @@ void mon_commands_fail_all(struct mon_daemon *d, int rc)
 		msg_conn_put(w->conn);
 		free(w);
 	}
-	while (d->fwds) {
-		struct mon_fwd *f = d->fwds;
-		d->fwds = f->next;
-		reply_now(f->client, f->client_tid, rc, "the leader changed; retry");
-		msg_conn_put(f->client);
-		free(f);
-	}
+	mon_commands_fail_forwarded(d, rc);
 }
 
 static int add_waiter(struct mon_daemon *d, struct msg_conn *conn, uint64_t tid,

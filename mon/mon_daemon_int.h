@@ -136,6 +136,13 @@ struct mon_daemon {
 	bool stopping;
 	struct perf_group *perf;
 	struct mon_sync sync;
+	/* What this monitor proposed for each epoch (crc of the change), to tell
+	 * whether a committed epoch is ours (answer its waiters) or another
+	 * leader's (fail them). */
+	struct {
+		uint32_t epoch;
+		uint32_t crc;
+	} proposed[64];
 	struct wq_pool *sync_pool; /* exports for peers that sync from us */
 };
 
@@ -151,8 +158,9 @@ void mon_handle_command(struct mon_daemon *d, struct msg_conn *conn, struct msg 
 void mon_handle_command_reply(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
 void mon_handle_osd_boot(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
 void mon_handle_osd_failure(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
-void mon_commands_committed(struct mon_daemon *d, uint32_t epoch);
+void mon_commands_committed(struct mon_daemon *d, uint32_t epoch, bool ours);
 void mon_commands_fail_all(struct mon_daemon *d, int rc);
+void mon_commands_fail_forwarded(struct mon_daemon *d, int rc);
 int mon_register_asok(struct mon_daemon *d);
 bool mon_readable(struct mon_daemon *d);
 

@@ -2,7 +2,11 @@
 """Generate a crush map text (Ceph syntax) for benchmarks.
 
 gen_map.py RACKS HOSTS_PER_RACK OSDS_PER_HOST [--mixed] [--double OSD]
-           [--zero OSD] [--add-host] [--seed N]
+           [--zero OSD] [--add-host [--add-rack R] [--add-index H]]
+
+--add-host puts one more host (OSDS_PER_HOST devices, which get the highest
+ids) in rack R (default 0) as host R-H (default H = HOSTS_PER_RACK); its
+bucket id and its weight pattern follow from (R, H) like every other host's.
 
 Weights are deterministic: with --mixed, OSD weights cycle through
 1, 2, 4, 8 TB-like values shifted by host so racks differ too.
@@ -17,8 +21,13 @@ p.add_argument("--mixed", action="store_true")
 p.add_argument("--double", type=int, default=-1)
 p.add_argument("--zero", type=int, default=-1)
 p.add_argument("--add-host", action="store_true")
+p.add_argument("--add-rack", type=int, default=0)
+p.add_argument("--add-index", type=int, default=-1)
 p.add_argument("--alg", default="straw2")
 a = p.parse_args()
+if a.add_index < 0:
+    a.add_index = a.hosts
+assert 0 <= a.add_rack < a.racks and a.hosts <= a.add_index < 900
 
 W = [1.0, 2.0, 4.0, 8.0, 3.0, 6.0]
 out = []
@@ -34,8 +43,10 @@ tunable allowed_bucket_algs 54
 hosts = []  # (rack, hostname, [(osd, weight)])
 osd = 0
 for r in range(a.racks):
-    nh = a.hosts + (1 if (a.add_host and r == 0) else 0)
-    for h in range(nh):
+    hs = list(range(a.hosts))
+    if a.add_host and r == a.add_rack:
+        hs.append(a.add_index)
+    for h in hs:
         items = []
         for o in range(a.osds):
             w = W[(o + h + 2 * r) % len(W)] if a.mixed else 1.0
@@ -49,7 +60,7 @@ if a.add_host:
     osd = 0
     added = None
     for (r, name, items) in hosts:
-        if r == 0 and name == "host0-%d" % a.hosts:
+        if r == a.add_rack and name == "host%d-%d" % (a.add_rack, a.add_index):
             added = items
             continue
         for it in items:

@@ -69,13 +69,7 @@ static int subscribe(struct msg_messenger *ms, const struct net_addr *a, uint32_
 	int rc = msg_connect(ms, a, MSG_POLICY_LOSSY, &c);
 	if (rc)
 		return rc;
-	struct msg *m = msg_create(MSG_MON_SUBSCRIBE);
-	struct msg_mon_subscribe *b = msg_body(m);
-	b->what = MSG_SUB_OSDMAP;
-	b->start = start;
-	rc = msg_send(c, m);
-	if (rc)
-		msg_put(m);
+	/* Make it current before asking: the answer may come at once. */
 	pthread_mutex_lock(&lock);
 	struct msg_conn *old = cur;
 	cur = c;
@@ -85,6 +79,13 @@ static int subscribe(struct msg_messenger *ms, const struct net_addr *a, uint32_
 		msg_conn_close(old);
 		msg_conn_put(old);
 	}
+	struct msg *m = msg_create(MSG_MON_SUBSCRIBE);
+	struct msg_mon_subscribe *b = msg_body(m);
+	b->what = MSG_SUB_OSDMAP;
+	b->start = start;
+	rc = msg_send(c, m);
+	if (rc)
+		msg_put(m);
 	return rc;
 }
 

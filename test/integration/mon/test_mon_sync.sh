@@ -14,7 +14,7 @@ for i in 0 1 2; do mkfs_mon "$(mon_name $i)"; done
 for i in 0 1 2; do start_mon "$(mon_name $i)"; done
 wait_for 30 "quorum of 3" has_quorum a 3
 kill_mon c
-for i in $(seq 1 40); do "$CAIRN" osd pool create "t$i" 1 >/dev/null 2>&1 || die "t$i"; done
+for i in $(seq 1 40); do "$CAIRN" osd pool create "t$i" 1 >/dev/null 2>"$T/err" || die "t$i: $(cat "$T/err")"; done
 want=$(epoch_of a)
 log "committed up to e$want with mon.c down"
 kill_mon a TERM
