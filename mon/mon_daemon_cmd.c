@@ -135,8 +135,10 @@ static int forward(struct mon_daemon *d, struct msg_conn *client, struct msg *m)
 		return -ENOMEM;
 	}
 	struct msg_mon_command *fb = msg_body(f);
-	fb->tid = ++d->next_fwd_tid;
+	uint64_t tid = ++d->next_fwd_tid;
+	fb->tid = tid;
 	fb->cmd = strdup(b->cmd ? b->cmd : "");
+	/* Once sent, @f belongs to the messenger: nothing of it is read after. */
 	if (!fb->cmd || buflist_append_list(msg_data(f), msg_data(m)) != 0 ||
 	    mon_send_to_rank(d, d->leader, f) != 0) {
 		msg_put(f);
@@ -144,7 +146,7 @@ static int forward(struct mon_daemon *d, struct msg_conn *client, struct msg *m)
 		return -EAGAIN;
 	}
 	perf_inc(d->perf, MON_PERF_FORWARDED, 1);
-	fw->fwd_tid = fb->tid;
+	fw->fwd_tid = tid;
 	fw->client = msg_conn_get(client);
 	fw->client_tid = b->tid;
 	fw->sent_ms = (uint64_t)mon_now();
@@ -495,8 +497,18 @@ static bool forward_raw(struct mon_daemon *d, struct msg *m)
 {
 	if (d->leader == d->rank)
 		return false;
-	if (d->leader >= 0 && mon_send_to_rank(d, d->leader, msg_get(m)) != 0)
-		msg_put(m);
+	if (d->leader < 0)
+		return true;
+	/* A fresh message with the same body: a received one is not resent as is. */
+	struct msg *f = msg_create(msg_type(m));
+	if (!f)
+		return true;
+	if (msg_type(m) == MSG_OSD_BOOT)
+		*(struct msg_osd_boot *)msg_body(f) = *(const struct msg_osd_boot *)msg_body(m);
+	else
+		*(struct msg_osd_failure *)msg_body(f) = *(const struct msg_osd_failure *)msg_body(m);
+	if (mon_send_to_rank(d, d->leader, f) != 0)
+		msg_put(f);
 	return true;
 }
 

@@ -25,6 +25,11 @@ cleanup() {
 		case "$cmd" in *" -c $CONF"*) kill -9 "${d#/proc/}" 2>/dev/null || true ;; esac
 	done
 	if [ "$FAILED" = 1 ]; then
+		for f in "$T"/*.stderr; do
+			[ -s "$f" ] || continue
+			echo "===== $f"
+			tail -n 60 "$f"
+		done
 		for f in "$T"/*.log; do
 			[ -f "$f" ] || continue
 			echo "===== $f (last 40 lines)"
@@ -73,7 +78,16 @@ CONF
 }
 
 mkfs_mon() { "$MON_BIN" --mkfs -i "$1" -c "$CONF"; }
-start_mon() { "$MON_BIN" -i "$1" -c "$CONF"; }
+# Daemons run in the foreground (in the background of this shell) so that
+# what they print on stderr (sanitizer reports) lands in $T/<name>.stderr.
+start_mon() {
+	"$MON_BIN" -i "$1" -c "$CONF" -f 2>>"$T/mon.$1.stderr" &
+	# The pid file appears once the store is open and the port bound.
+	while [ ! -s "$T/mon.$1.pid" ]; do
+		kill -0 $! 2>/dev/null || die "mon.$1 exited at start-up: $(cat "$T/mon.$1.stderr")"
+		sleep 0.05
+	done
+}
 kill_mon() { # name [signal]
 	pid=$(cat "$T/mon.$1.pid" 2>/dev/null) || die "no pid file for mon.$1"
 	kill "-${2:-KILL}" "$pid"
