@@ -359,6 +359,17 @@ static void dump_pool_json(struct json_w *w, const struct osdmap_pool *p)
 	json_w_obj_end(w);
 }
 
+/* One pool as `osd dump` and `osd pool ls detail` print it. */
+static void pool_line(struct buf *out, const struct osdmap_pool *p)
+{
+	buf_printf(out,
+		   "pool %" PRId64 " '%s' %s size %u min_size %u crush_rule %u pg_num %u "
+		   "pgp_num %u last_change %u%s%s\n",
+		   p->id, p->name, p->type == OSDMAP_POOL_ERASURE ? "erasure" : "replicated",
+		   p->size, p->min_size, p->crush_rule, p->pg_num, p->pgp_num, p->last_change,
+		   p->application[0] ? " application " : "", p->application);
+}
+
 static void dump_osds_json(struct json_w *w, const struct osdmap *m)
 {
 	json_w_key(w, "osds");
@@ -462,17 +473,8 @@ static int cmd_osd_dump(struct mon_osdmon *s, const struct json_val *cmd, struct
 			   flags.len ? buf_cstr(&flags) : "");
 		buf_printf(&r->out, "full_ratio %g\nbackfillfull_ratio %g\nnearfull_ratio %g\n",
 			   full, bfull, nfull);
-		for (size_t i = 0; i < osdmap_pool_count(m); i++) {
-			const struct osdmap_pool *p = osdmap_pool_at(m, i);
-			buf_printf(&r->out,
-				   "pool %" PRId64 " '%s' %s size %u min_size %u crush_rule %u "
-				   "pg_num %u pgp_num %u last_change %u%s%s\n",
-				   p->id, p->name,
-				   p->type == OSDMAP_POOL_ERASURE ? "erasure" : "replicated",
-				   p->size, p->min_size, p->crush_rule, p->pg_num, p->pgp_num,
-				   p->last_change, p->application[0] ? " application " : "",
-				   p->application);
-		}
+		for (size_t i = 0; i < osdmap_pool_count(m); i++)
+			pool_line(&r->out, osdmap_pool_at(m, i));
 		buf_printf(&r->out, "max_osd %d\n", osdmap_max_osd(m));
 		for (int32_t i = 0; i < osdmap_max_osd(m); i++) {
 			const struct osdmap_osd *o = osdmap_osd(m, i);
@@ -695,14 +697,7 @@ static int cmd_pool_ls(struct mon_osdmon *s, const struct json_val *cmd, struct 
 		else if (json)
 			json_w_str(&w, p->name);
 		else if (det)
-			buf_printf(&r->out,
-				   "pool %" PRId64 " '%s' %s size %u min_size %u crush_rule %u "
-				   "pg_num %u pgp_num %u last_change %u%s%s\n",
-				   p->id, p->name,
-				   p->type == OSDMAP_POOL_ERASURE ? "erasure" : "replicated",
-				   p->size, p->min_size, p->crush_rule, p->pg_num, p->pgp_num,
-				   p->last_change, p->application[0] ? " application " : "",
-				   p->application);
+			pool_line(&r->out, p);
 		else
 			buf_printf(&r->out, "%s\n", p->name);
 	}
