@@ -22,6 +22,7 @@
 #include "compiler.h"
 #include "msg_codec.h"
 #include "msg_codec_cluster.h"
+#include "msg_codec_osd.h"
 #include "msg_frame.h"
 #include "msg_int.h"
 
@@ -84,6 +85,23 @@ static const struct {
     {CMSG__RESULT__RESULT_EDQUOT, EDQUOT},
     {CMSG__RESULT__RESULT_ENOTEMPTY, ENOTEMPTY},
     {CMSG__RESULT__RESULT_EBADMSG, EBADMSG},
+    {CMSG__RESULT__RESULT_ENAMETOOLONG, ENAMETOOLONG},
+    {CMSG__RESULT__RESULT_E2BIG, E2BIG},
+    {CMSG__RESULT__RESULT_ENODATA, ENODATA},
+    {CMSG__RESULT__RESULT_EROFS, EROFS},
+    {CMSG__RESULT__RESULT_EOVERFLOW, EOVERFLOW},
+    {CMSG__RESULT__RESULT_EMSGSIZE, EMSGSIZE},
+    {CMSG__RESULT__RESULT_ENOTCONN, ENOTCONN},
+    {CMSG__RESULT__RESULT_EXDEV, EXDEV},
+    {CMSG__RESULT__RESULT_ENXIO, ENXIO},
+    {CMSG__RESULT__RESULT_EDOM, EDOM},
+    {CMSG__RESULT__RESULT_ENOSYS, ENOSYS},
+    {CMSG__RESULT__RESULT_ESHUTDOWN, ESHUTDOWN},
+    {CMSG__RESULT__RESULT_EBADF, EBADF},
+    {CMSG__RESULT__RESULT_EINPROGRESS, EINPROGRESS},
+    {CMSG__RESULT__RESULT_EALREADY, EALREADY},
+    {CMSG__RESULT__RESULT_ENOTDIR, ENOTDIR},
+    {CMSG__RESULT__RESULT_EISDIR, EISDIR},
 };
 
 int msg_result_to_errno(uint32_t result)
@@ -407,11 +425,14 @@ struct codec_entry {
 	void (*to_pb)(const void *body, ProtobufCMessage *pb);
 	int (*from_pb)(const ProtobufCMessage *pb, void *body);
 	void (*fini)(void *body);
+	/* Instead of to_pb, for bodies whose encoding allocates: */
+	int (*to_pb_alloc)(const void *body, ProtobufCMessage *pb);
+	void (*pb_release)(ProtobufCMessage *pb); /* after packing; may be NULL */
 };
 
 #define ENTRY(t, n, d, s, to, from, fini)                                                          \
 	{                                                                                          \
-		t, n, d, sizeof(s), to, from, fini                                                 \
+		t, n, d, sizeof(s), to, from, fini, NULL, NULL                                     \
 	}
 
 /* Sorted by type id. */
@@ -428,7 +449,7 @@ static const struct codec_entry registry[] = {
 	  struct msg_session_request, session_request_to, session_request_from, NULL),
     ENTRY(MSG_T_SESSION_READY, "session_ready", &cmsg__session_ready__descriptor,
 	  struct msg_session_ready, session_ready_to, session_ready_from, NULL),
-    {MSG_T_ACK, "ack", NULL, 0, NULL, NULL, NULL},
+    {MSG_T_ACK, "ack", NULL, 0, NULL, NULL, NULL, NULL, NULL},
     ENTRY(MSG_T_KEEPALIVE, "keepalive", &cmsg__keepalive__descriptor, struct msg_keepalive,
 	  keepalive_to, keepalive_from, NULL),
     ENTRY(MSG_T_KEEPALIVE_ACK, "keepalive_ack", &cmsg__keepalive__descriptor, struct msg_keepalive,
@@ -453,6 +474,24 @@ static const struct codec_entry registry[] = {
     CL(MSG_OSD_BOOT, osd_boot, &cmsg__osd_boot__descriptor, struct msg_osd_boot),
     CL(MSG_OSD_FAILURE, osd_failure, &cmsg__osd_failure__descriptor, struct msg_osd_failure),
 #undef CL
+#define OSDE(t, n, d, s, fini, rel)                                                                \
+	{                                                                                          \
+		t, #n, d, sizeof(s), NULL, msg_##n##_from, fini, msg_##n##_to, rel                 \
+	}
+    OSDE(MSG_PG_STATS, pg_stats, &cmsg__pg_stats__descriptor, struct msg_pg_stats,
+	 msg_pg_stats_fini, NULL),
+    OSDE(MSG_OSD_OP, osd_op, &cmsg__osd_op__descriptor, struct msg_osd_op, msg_osd_op_fini,
+	 msg_osd_op_release),
+    OSDE(MSG_OSD_OP_REPLY, osd_op_reply, &cmsg__osd_op_reply__descriptor,
+	 struct msg_osd_op_reply, msg_osd_op_reply_fini, msg_osd_op_reply_release),
+    OSDE(MSG_OSD_REPOP, osd_repop, &cmsg__osd_rep_op__descriptor, struct msg_osd_repop,
+	 msg_osd_repop_fini, msg_osd_repop_release),
+    OSDE(MSG_OSD_REPOP_REPLY, osd_repop_reply, &cmsg__osd_rep_op_reply__descriptor,
+	 struct msg_osd_repop_reply, NULL, NULL),
+    OSDE(MSG_OSD_PG, osd_pg, &cmsg__osd_pg__descriptor, struct msg_osd_pg, msg_osd_pg_fini,
+	 msg_osd_pg_release),
+    OSDE(MSG_OSD_PING, osd_ping, &cmsg__osd_ping__descriptor, struct msg_osd_ping, NULL, NULL),
+#undef OSDE
 };
 
 static const uint16_t registry_types[] = {
@@ -463,7 +502,9 @@ static const uint16_t registry_types[] = {
     MSG_MON_PAXOS,   MSG_MON_COMMAND,	    MSG_MON_COMMAND_REPLY,
     MSG_MON_SUBSCRIBE, MSG_MON_MAP,	    MSG_OSD_MAP,
     MSG_MON_SYNC_REQ, MSG_MON_SYNC_CHUNK,
-    MSG_OSD_BOOT,    MSG_OSD_FAILURE,
+    MSG_OSD_BOOT,    MSG_OSD_FAILURE,	    MSG_PG_STATS,
+    MSG_OSD_OP,	     MSG_OSD_OP_REPLY,	    MSG_OSD_REPOP,
+    MSG_OSD_REPOP_REPLY, MSG_OSD_PG,	    MSG_OSD_PING,
 };
 
 _Static_assert(ARRAY_SIZE(registry) == ARRAY_SIZE(registry_types), "registry tables disagree");
@@ -534,6 +575,13 @@ union pb_storage {
 	Cmsg__OsdFailure osd_failure;
 	Cmsg__MonSyncReq mon_sync_req;
 	Cmsg__MonSyncChunk mon_sync_chunk;
+	Cmsg__OsdOp osd_op;
+	Cmsg__OsdOpReply osd_op_reply;
+	Cmsg__OsdRepOp osd_rep_op;
+	Cmsg__OsdRepOpReply osd_rep_op_reply;
+	Cmsg__OsdPg osd_pg;
+	Cmsg__OsdPing osd_ping;
+	Cmsg__PgStats pg_stats;
 };
 
 int msg_codec_encode(uint16_t type, const void *body, uint8_t **out, uint32_t *out_len)
@@ -547,16 +595,27 @@ int msg_codec_encode(uint16_t type, const void *body, uint8_t **out, uint32_t *o
 	union pb_storage st;
 	assert(e->desc->sizeof_message <= sizeof(st));
 	e->desc->message_init(&st.base);
-	e->to_pb(body, &st.base);
+	if (e->to_pb_alloc) {
+		int rc = e->to_pb_alloc(body, &st.base);
+		if (rc) {
+			if (e->pb_release)
+				e->pb_release(&st.base);
+			return rc;
+		}
+	} else {
+		e->to_pb(body, &st.base);
+	}
 	size_t len = protobuf_c_message_get_packed_size(&st.base);
+	uint8_t *p = len && len <= MSG_META_MAX ? malloc(len) : NULL;
+	size_t n = p ? protobuf_c_message_pack(&st.base, p) : 0;
+	if (e->pb_release)
+		e->pb_release(&st.base);
 	if (len > MSG_META_MAX)
 		return -EMSGSIZE;
 	if (len == 0)
 		return 0;
-	uint8_t *p = malloc(len);
 	if (!p)
 		return -ENOMEM;
-	size_t n = protobuf_c_message_pack(&st.base, p);
 	assert(n == len);
 	*out = p;
 	*out_len = (uint32_t)len;

@@ -429,7 +429,7 @@ END_TEST
 START_TEST(test_result_errno)
 {
 	/* Every wire value maps to an errno and back to itself. */
-	for (uint32_t r = 0; r <= 21; r++) {
+	for (uint32_t r = 0; r <= 38; r++) {
 		int e = msg_result_to_errno(r);
 		if (r == 1) {
 			ck_assert_int_eq(e, -EIO);
@@ -438,7 +438,7 @@ START_TEST(test_result_errno)
 		ck_assert_uint_eq(msg_errno_to_result(e), r);
 	}
 	ck_assert_int_eq(msg_result_to_errno(9999), -EIO);
-	ck_assert_uint_eq(msg_errno_to_result(-EXDEV), 1);
+	ck_assert_uint_eq(msg_errno_to_result(-ECHILD), 1);
 	ck_assert_uint_eq(msg_errno_to_result(0), 0);
 	ck_assert_uint_eq(msg_errno_to_result(ENOENT), msg_errno_to_result(-ENOENT));
 }
