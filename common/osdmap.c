@@ -447,15 +447,11 @@ uint32_t osdmap_pg_mask(uint32_t n)
 	return m;
 }
 
-int osdmap_object_to_pg(const struct osdmap *m, int64_t pool, const char *nspace,
-			const char *name, const char *locator, struct osdmap_pg *out)
+int osdmap_object_hash(const char *nspace, const char *name, const char *locator,
+		       uint32_t *out_hash)
 {
-	const struct osdmap_pool *p = osdmap_pool(m, pool);
-	if (!p)
-		return -ENOENT;
 	const char *key = locator && *locator ? locator : name;
 	size_t klen = strlen(key);
-	uint32_t ps;
 	if (nspace && *nspace) {
 		size_t nlen = strlen(nspace);
 		char stackbuf[512];
@@ -465,15 +461,33 @@ int osdmap_object_to_pg(const struct osdmap *m, int64_t pool, const char *nspace
 		memcpy(tmp, nspace, nlen);
 		tmp[nlen] = 0x1f;
 		memcpy(tmp + nlen + 1, key, klen);
-		ps = osdmap_hash_name(tmp, nlen + 1 + klen);
+		*out_hash = osdmap_hash_name(tmp, nlen + 1 + klen);
 		if (tmp != stackbuf)
 			free(tmp);
 	} else {
-		ps = osdmap_hash_name(key, klen);
+		*out_hash = osdmap_hash_name(key, klen);
 	}
-	out->pool = pool;
-	out->seed = osdmap_stable_mod(ps, p->pg_num, osdmap_pg_mask(p->pg_num));
 	return 0;
+}
+
+int osdmap_hash_to_pg(const struct osdmap *m, int64_t pool, uint32_t hash, struct osdmap_pg *out)
+{
+	const struct osdmap_pool *p = osdmap_pool(m, pool);
+	if (!p)
+		return -ENOENT;
+	out->pool = pool;
+	out->seed = osdmap_stable_mod(hash, p->pg_num, osdmap_pg_mask(p->pg_num));
+	return 0;
+}
+
+int osdmap_object_to_pg(const struct osdmap *m, int64_t pool, const char *nspace,
+			const char *name, const char *locator, struct osdmap_pg *out)
+{
+	uint32_t ps;
+	if (!osdmap_pool(m, pool))
+		return -ENOENT;
+	int rc = osdmap_object_hash(nspace, name, locator, &ps);
+	return rc ? rc : osdmap_hash_to_pg(m, pool, ps, out);
 }
 
 static bool contains(const int32_t *v, uint32_t n, int32_t x)

@@ -175,6 +175,11 @@ uint32_t osdmap_pg_mask(uint32_t n);
  */
 int osdmap_object_to_pg(const struct osdmap *m, int64_t pool, const char *nspace,
 			const char *name, const char *locator, struct osdmap_pg *out);
+/* The placement hash of an object (the step before the PG).  0 or -ENOMEM. */
+int osdmap_object_hash(const char *nspace, const char *name, const char *locator,
+		       uint32_t *out_hash);
+/* The PG of placement hash @hash in @pool.  0 or -ENOENT (no pool). */
+int osdmap_hash_to_pg(const struct osdmap *m, int64_t pool, uint32_t hash, struct osdmap_pg *out);
 
 struct osdmap_placement {
 	int32_t up[OSDMAP_MAX_SIZE];
