@@ -1,11 +1,14 @@
 /*
- * osd_main.c - cairn-osd.  For now only the offline modes:
+ * osd_main.c - cairn-osd.
  *
- *   cairn-osd --mkfs -i N --osd-data DIR [-c CONF]   create an object store
- *   cairn-osd --fsck [--deep] --osd-data DIR [-c CONF]  check one; exit 0 only if clean
+ *   cairn-osd --mkfs -i N [-c CONF] [--osd-data DIR]   create the store, register with the monitors
+ *   cairn-osd -i N [-c CONF] [--osd-data DIR] [-f]     run the OSD
+ *   cairn-osd --fsck [--deep] -i N [--osd-data DIR]    check a store; exit 0 only if clean
  *
- * main() only parses the configuration and calls into the store; the
- * daemon proper comes with a later issue.
+ * Options are read as Ceph daemons read them: the conf file, CEPH_ARGS,
+ * then the command line.  Without -f the OSD detaches once it has mounted
+ * its store and bound its port, so start-up errors reach the terminal and
+ * the exit code.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,55 +17,90 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "log.h"
 #include "os.h"
+#include "osd.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cairn-osd --mkfs -i N --osd-data DIR [-c CONF] [--option value ...]\n"
-		   "       cairn-osd --fsck [--deep] --osd-data DIR [-c CONF]\n");
+	fprintf(f, "usage: cairn-osd --mkfs -i N [-c CONF] [--osd-data DIR]\n"
+		   "       cairn-osd -i N [-c CONF] [--osd-data DIR] [-f] [--pid-file FILE]\n"
+		   "       cairn-osd --fsck [--deep] -i N [-c CONF] [--osd-data DIR]\n");
 }
 
-/* Read the conf file; a missing default one is fine, a missing named one is not. */
-static int read_conf(struct cfg *c, bool explicit_conf)
+static int do_fsck(struct cfg *c, bool deep)
+{
+	struct os_opts o;
+	int r = os_opts_from_cfg(&o, c);
+	if (r) {
+		fprintf(stderr, "cairn-osd: bad store options: %s\n", strerror(-r));
+		return 1;
+	}
+	r = os_fsck(&o, deep);
+	if (r < 0) {
+		fprintf(stderr, "cairn-osd: fsck of %s could not run: %s\n", o.path, strerror(-r));
+		return 1;
+	}
+	printf("fsck%s %s: %d problem(s)%s\n", deep ? " --deep" : "", o.path, r,
+	       r ? "" : ", clean");
+	return r ? 1 : 0;
+}
+
+static int run(struct cfg *c, bool foreground)
 {
 	char err[512] = "";
-	char *path = cfg_conf_path(c);
-	int r;
-
-	if (!path)
-		return -ENOMEM;
-	r = cfg_parse_file(c, path, err, sizeof(err));
-	if (r == -ENOENT && !explicit_conf)
-		r = 0;
-	else if (r)
-		fprintf(stderr, "cairn-osd: %s: %s\n", path, err[0] ? err : strerror(-r));
-	free(path);
-	return r;
+	int detach_fd = -1, rc = 0;
+	if (!foreground) {
+		detach_fd = daemon_detach_begin();
+		if (detach_fd < 0) {
+			fprintf(stderr, "cairn-osd: cannot detach: %s\n", strerror(-detach_fd));
+			return 1;
+		}
+	}
+	char *pidpath = cfg_str(c, CFG_pid_file);
+	int pidfd = -1;
+	if (pidpath && *pidpath) {
+		pidfd = daemon_pidfile_open(pidpath);
+		if (pidfd < 0) {
+			snprintf(err, sizeof(err), "pid file %s: %s", pidpath,
+				 pidfd == -EEXIST ? "another OSD holds it" : strerror(-pidfd));
+			rc = pidfd;
+		}
+	}
+	struct osd_daemon *d = NULL;
+	if (!rc)
+		rc = osd_daemon_init(c, &d, err, sizeof(err));
+	if (rc) {
+		log_err(LOG_OSD, "cannot start: %s", err);
+		fprintf(stderr, "cairn-osd: %s\n", err);
+		daemon_detach_done(detach_fd, 1);
+	} else {
+		daemon_detach_done(detach_fd, 0);
+		rc = osd_daemon_run(d);
+	}
+	osd_daemon_fini(d);
+	daemon_pidfile_close(pidfd, pidpath);
+	free(pidpath);
+	return rc ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-	bool mkfs = false, fsck = false, deep = false, explicit_conf = false;
-	struct ent_name en;
-	struct os_opts o;
 	struct cfg *c;
 	char err[512] = "";
-	int r, ret = 1;
-
+	bool have_id = false;
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--conf") ||
-		    !strncmp(argv[i], "--conf=", 7))
-			explicit_conf = true;
-	ent_name_make(ENT_TYPE_OSD, "0", &en);
-	if (!(c = cfg_create(&en))) {
-		fprintf(stderr, "cairn-osd: out of memory\n");
+		if (!strcmp(argv[i], "-i") || !strcmp(argv[i], "--id") || !strncmp(argv[i], "--id=", 5) ||
+		    !strcmp(argv[i], "-n") || !strcmp(argv[i], "--name"))
+			have_id = true;
+	int rc = daemon_config(ENT_TYPE_OSD, &argc, argv, &c, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "cairn-osd: %s\n", err[0] ? err : strerror(-rc));
 		return 1;
 	}
-	if (cfg_parse_argv(c, &argc, argv, err, sizeof(err)) || cfg_parse_env(c, err, sizeof(err))) {
-		fprintf(stderr, "cairn-osd: %s\n", err);
-		goto out_destroy;
-	}
+	bool mkfs = false, fsck = false, deep = false, foreground = false;
+	int ret = 1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--mkfs")) {
 			mkfs = true;
@@ -70,52 +108,52 @@ int main(int argc, char **argv)
 			fsck = true;
 		} else if (!strcmp(argv[i], "--deep")) {
 			deep = true;
+		} else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground") ||
+			   !strcmp(argv[i], "-d")) {
+			foreground = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			ret = 0;
-			goto out_destroy;
+			goto out;
 		} else {
 			fprintf(stderr, "cairn-osd: unknown argument '%s'\n", argv[i]);
 			usage(stderr);
-			goto out_destroy;
+			goto out;
 		}
 	}
-	if (mkfs == fsck || (deep && !fsck)) {
-		fprintf(stderr, "cairn-osd: give exactly one of --mkfs or --fsck "
-				"(the daemon itself is not implemented yet)\n");
+	struct ent_name en;
+	cfg_get_entity(c, &en);
+	char *end;
+	long id = strtol(en.id, &end, 10);
+	if (!have_id && mkfs) {
+		id = -1;
+	} else if (!have_id || *end || id < 0 || id >= 65536) {
+		fprintf(stderr, "cairn-osd: give the OSD id with -i N (a number)\n");
 		usage(stderr);
-		goto out_destroy;
+		goto out;
 	}
-	if (read_conf(c, explicit_conf) || cfg_apply_logging(c))
-		goto out_destroy;
-	if ((r = os_opts_from_cfg(&o, c))) {
-		fprintf(stderr, "cairn-osd: bad store options: %s\n", strerror(-r));
-		goto out_destroy;
+	if (mkfs && fsck) {
+		fprintf(stderr, "cairn-osd: --mkfs and --fsck exclude each other\n");
+		goto out;
 	}
-	if (mkfs) {
-		if (o.osd_id < 0) {
-			fprintf(stderr, "cairn-osd: --mkfs needs -i N\n");
-			goto out_destroy;
-		}
-		r = os_mkfs(&o);
-		if (r) {
-			fprintf(stderr, "cairn-osd: mkfs of %s failed: %s\n", o.path, strerror(-r));
-			goto out_destroy;
-		}
-		printf("created object store %s for osd.%d\n", o.path, o.osd_id);
-		ret = 0;
+	if (deep && !fsck) {
+		fprintf(stderr, "cairn-osd: --deep goes with --fsck\n");
+		goto out;
+	}
+	if (fsck) {
+		ret = do_fsck(c, deep);
+	} else if (mkfs) {
+		int got = -1;
+		rc = osd_mkfs(c, (int)id, &got, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "cairn-osd: mkfs failed: %s\n", err);
+		else
+			printf("created object store for osd.%d\n", got);
+		ret = rc ? 1 : 0;
 	} else {
-		r = os_fsck(&o, deep);
-		if (r < 0) {
-			fprintf(stderr, "cairn-osd: fsck of %s could not run: %s\n", o.path,
-				strerror(-r));
-			goto out_destroy;
-		}
-		printf("fsck%s %s: %d problem(s)%s\n", deep ? " --deep" : "", o.path, r,
-		       r ? "" : ", clean");
-		ret = r ? 1 : 0;
+		ret = run(c, foreground);
 	}
-out_destroy:
+out:
 	cfg_destroy(c);
 	return ret;
 }

@@ -127,6 +127,42 @@ leader_of() { asok "$1" status | jget 'd["quorum_leader_name"]'; }
 epoch_of() { asok "$1" status | jget 'd["osdmap_epoch"]'; }
 epoch_at_least() { [ "$(epoch_of "$1")" -ge "$2" ]; }
 
+# ---- OSDs ----------------------------------------------------------------------
+
+# mkfs_osd N: a store under $T/osd.N (small block file), registered as osd.N.
+mkfs_osd() {
+	"$OSD_BIN" --mkfs -i "$1" -c "$CONF" --osd-data "$T/osd.$1" >/dev/null
+}
+start_osd() { # N
+	"$OSD_BIN" -i "$1" -c "$CONF" --osd-data "$T/osd.$1" -f 2>>"$T/osd.$1.stderr" &
+	while [ ! -s "$T/osd.$1.pid" ]; do
+		kill -0 $! 2>/dev/null || die "osd.$1 exited at start-up: $(cat "$T/osd.$1.stderr")"
+		sleep 0.05
+	done
+}
+kill_osd() { # N [signal]
+	pid=$(cat "$T/osd.$1.pid" 2>/dev/null) || die "no pid file for osd.$1"
+	kill "-${2:-KILL}" "$pid"
+	while [ -d "/proc/$pid" ]; do sleep 0.05; done
+	rm -f "$T/osd.$1.pid"
+}
+osd_asok() { # N command...
+	n=$1
+	shift
+	"$CAIRN" --admin-daemon "$T/osd.$n.asok" "$@"
+}
+# Every PG of the cluster active+clean (from the primaries' admin sockets), N OSDs given.
+all_clean() { # NOSD EXPECTED_PGS
+	total=0
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		c=$(osd_asok "$i" status 2>/dev/null | jget 'd["num_active_clean"] if d["state"] == "active" else -100000') || return 1
+		total=$((total + c))
+		i=$((i + 1))
+	done
+	[ "$total" -eq "$2" ]
+}
+
 pass() {
 	FAILED=0
 	log "PASS"
