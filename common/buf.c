@@ -285,6 +285,8 @@ int buflist_append_list(struct buflist *bl, const struct buflist *src)
 
 int buflist_claim(struct buflist *dst, struct buflist *src)
 {
+	if (src->nsegs == 0)
+		return 0;
 	if (dst->nsegs == 0) {
 		/* Swap arrays: no allocation needed. */
 		struct buflist tmp = *dst;

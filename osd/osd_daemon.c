@@ -793,16 +793,23 @@ void osd_daemon_fini(struct osd_daemon *d)
 		ev_timer_stop(d->loop, &d->tick);
 		osd_monc_stop(d);
 	}
+	asok_destroy(d->asok);
+	/* Store completions still to come see d->stopping and only free themselves. */
+	os_umount(d->store);
+	d->store = NULL;
+	if (d->loop)
+		ev_loop_destroy(d->loop); /* runs what the store posted */
+	d->loop = NULL;
 	osd_pg_free_all(d);
+	osd_pg_free_deferred();
+	osd_op_free_waiting_map();
+	for (size_t i = 0; i < MONMAP_MAX_MONS; i++)
+		msg_conn_put(d->stat_conns[i]);
 	for (size_t i = 0; i < d->n_peers_cap; i++) {
 		msg_conn_put(d->peers[i].conn);
 		msg_conn_put(d->peers[i].hb);
 	}
 	free(d->peers);
-	asok_destroy(d->asok);
-	/* Store completions post to the loop: unmount (which runs them) before destroying it. */
-	os_umount(d->store);
-	ev_loop_destroy(d->loop);
 	msg_messenger_destroy(d->ms);
 	osdmap_destroy(d->map);
 	free(d);

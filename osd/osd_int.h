@@ -112,6 +112,7 @@ struct osd_pg {
 	struct osd_op *inflight;  /* writes in flight (one per object) */
 	struct osd_op *blocked;	  /* ops behind an in-flight write or a recovery */
 	unsigned recovering;	  /* pushes/pulls outstanding */
+	struct osd_ev committed_to; /* newest of our writes durable in the local store */
 
 	uint64_t num_objects, num_bytes;
 };
@@ -231,6 +232,7 @@ void osd_op_handle_repop(struct osd_daemon *d, struct msg_conn *conn, struct msg
 void osd_op_handle_repop_reply(struct osd_daemon *d, struct msg *m);
 void osd_op_free(struct osd_op *op);
 void osd_op_retry_waiting_map(struct osd_daemon *d);
+void osd_op_free_waiting_map(void);
 bool osd_op_object_busy(struct osd_pg *pg, const struct osd_pg_oid *oid);
 
 /* osd_recovery.c */

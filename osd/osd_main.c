@@ -3,7 +3,7 @@
  *
  *   cairn-osd --mkfs -i N [-c CONF] [--osd-data DIR]   create the store, register with the monitors
  *   cairn-osd -i N [-c CONF] [--osd-data DIR] [-f]     run the OSD
- *   cairn-osd --fsck [--deep] -i N [--osd-data DIR]    check a store; exit 0 only if clean
+ *   cairn-osd --fsck [--deep] [-i N] [--osd-data DIR]  check a store; exit 0 only if clean
  *
  * Options are read as Ceph daemons read them: the conf file, CEPH_ARGS,
  * then the command line.  Without -f the OSD detaches once it has mounted
@@ -26,7 +26,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: cairn-osd --mkfs -i N [-c CONF] [--osd-data DIR]\n"
 		   "       cairn-osd -i N [-c CONF] [--osd-data DIR] [-f] [--pid-file FILE]\n"
-		   "       cairn-osd --fsck [--deep] -i N [-c CONF] [--osd-data DIR]\n");
+		   "       cairn-osd --fsck [--deep] [-i N] [-c CONF] [--osd-data DIR]\n");
 }
 
 static int do_fsck(struct cfg *c, bool deep)
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 	cfg_get_entity(c, &en);
 	char *end;
 	long id = strtol(en.id, &end, 10);
-	if (!have_id && mkfs) {
+	if (!have_id && (mkfs || fsck)) {
 		id = -1;
 	} else if (!have_id || *end || id < 0 || id >= 65536) {
 		fprintf(stderr, "cairn-osd: give the OSD id with -i N (a number)\n");

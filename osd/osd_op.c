@@ -184,6 +184,15 @@ void osd_op_handle(struct osd_daemon *d, struct msg_conn *conn, struct msg *m)
 	route(d, op);
 }
 
+void osd_op_free_waiting_map(void)
+{
+	while (waiting_map) {
+		struct osd_op *op = waiting_map;
+		waiting_map = op->next;
+		osd_op_free(op);
+	}
+}
+
 void osd_op_retry_waiting_map(struct osd_daemon *d)
 {
 	struct osd_op *list = waiting_map;
@@ -215,6 +224,7 @@ struct commit_ctx {
 	struct osd_daemon *d;
 	struct osdmap_pg pgid;
 	uint64_t rep_tid;
+	struct osd_ev version;
 	int status;
 };
 
@@ -317,7 +327,7 @@ static int start_write(struct osd_pg *pg, struct osd_op *op, const struct os_oid
 	struct commit_ctx *cc = malloc(sizeof(*cc));
 	if (!cc)
 		abort(); /* nothing sane is left: the write is logged */
-	*cc = (struct commit_ctx){d, pg->pgid, op->rep_tid, 0};
+	*cc = (struct commit_ctx){d, pg->pgid, op->rep_tid, ver, 0};
 	os_queue_transaction(d->store, t, NULL, local_committed, cc);
 	d->ops_write++;
 	return 0;
@@ -357,6 +367,11 @@ static void process(struct osd_pg *pg, struct osd_op *op)
 	if (write && (b->attempt > 0 || op->in_flight)) {
 		const struct osd_pglog_entry *e =
 			osd_pglog_find_reqid(&pg->log, (struct osd_reqid){b->client, b->tid});
+		if (e && osd_ev_cmp(e->version, pg->committed_to) > 0) {
+			/* Logged but not yet durable here: answer once it is. */
+			list_append(&pg->blocked, op);
+			return;
+		}
 		if (e) {
 			reply(d, op, 0, 0, e->version);
 			return;
@@ -466,12 +481,16 @@ static void one_done(struct osd_pg *pg, struct osd_op *op)
 static void local_committed_loop(void *arg)
 {
 	struct commit_ctx *cc = arg;
-	struct osd_pg *pg = osd_pg_find(cc->d, &cc->pgid);
+	struct osd_pg *pg = cc->d->stopping ? NULL : osd_pg_find(cc->d, &cc->pgid);
 	if (cc->status)
 		log_err(LOG_OSD, "a write transaction failed: %s", strerror(-cc->status));
+	if (pg && !cc->status && osd_ev_cmp(cc->version, pg->committed_to) > 0)
+		pg->committed_to = cc->version;
 	struct osd_op *op = pg ? find_inflight(pg, cc->rep_tid) : NULL;
 	if (op && !cc->status)
 		one_done(pg, op);
+	else if (pg && pg->blocked)
+		rerun(pg, &pg->blocked);
 	free(cc);
 }
 

@@ -272,6 +272,7 @@ static int pg_load(struct osd_pg *pg)
 		return rc;
 	}
 	pg_count(pg);
+	pg->committed_to = pg->log.head;
 	return 0;
 }
 
@@ -644,6 +645,8 @@ static int adopt_history(struct osd_pg *pg, struct osd_ev common, const struct o
 	struct os_txn *t = os_txn_create();
 	rc = t ? persist_all(pg, t) : -ENOMEM;
 	queue_meta_txn(pg, t, rc);
+	/* Entries adopted from the authoritative log are durable on the members that sent them. */
+	pg->committed_to = pg->log.head;
 	return 0;
 }
 

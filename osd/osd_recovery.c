@@ -285,7 +285,7 @@ static void push_applied_loop(void *arg)
 	struct push_ctx *pc = arg;
 	struct osd_daemon *d = pc->d;
 	const struct msg_osd_pg *b = msg_body(pc->m);
-	struct osd_pg *pg = osd_pg_find(d, &pc->pgid);
+	struct osd_pg *pg = d->stopping ? NULL : osd_pg_find(d, &pc->pgid);
 	struct osd_pg_oid po = {b->hash, b->nspace, b->name};
 	if (pg && !pc->status) {
 		object_recovered(pg, &po);

@@ -109,10 +109,17 @@ static void steps_free(struct msg_osd_subop *ops, uint32_t n)
 	free(ops);
 }
 
-/* An rval on the wire: a Result, plus the offset for cmpext mismatches. */
-static void rval_to(int64_t rval, Cmsg__Result *res, uint64_t *cmpext_off)
+/*
+ * An rval on the wire: a Result, plus the offset for cmpext mismatches or
+ * the value of a positive result.
+ */
+static void rval_to(int64_t rval, Cmsg__Result *res, uint64_t *cmpext_off, uint64_t *positive)
 {
-	if (rval <= CMPEXT_ERRNO_MIN) {
+	*positive = rval > 0 ? (uint64_t)rval : 0;
+	if (rval > 0) {
+		*res = CMSG__RESULT__RESULT_OK;
+		*cmpext_off = 0;
+	} else if (rval <= CMPEXT_ERRNO_MIN) {
 		*res = CMSG__RESULT__RESULT_ECANCELED;
 		*cmpext_off = (uint64_t)(CMPEXT_ERRNO_MIN - rval) + 1;
 	} else {
@@ -121,8 +128,10 @@ static void rval_to(int64_t rval, Cmsg__Result *res, uint64_t *cmpext_off)
 	}
 }
 
-static int64_t rval_from(Cmsg__Result res, uint64_t cmpext_off)
+static int64_t rval_from(Cmsg__Result res, uint64_t cmpext_off, uint64_t positive)
 {
+	if (res == CMSG__RESULT__RESULT_OK)
+		return positive <= INT32_MAX ? (int64_t)positive : 0;
 	if (res == CMSG__RESULT__RESULT_ECANCELED && cmpext_off > 0 &&
 	    cmpext_off <= ((uint64_t)1 << 40))
 		return OSDOP_CMPEXT_MISMATCH(cmpext_off - 1);
@@ -164,7 +173,7 @@ static int steps_to(const struct msg_osd_subop *ops, uint32_t n, Cmsg__OsdSubOp 
 		p->name = o->name ? o->name : (char *)"";
 		p->indata_len = o->indata_len;
 		p->outdata_len = o->outdata_len;
-		rval_to(o->rval, &p->result, &p->cmpext_off);
+		rval_to(o->rval, &p->result, &p->cmpext_off, &p->positive);
 		if (o->n_keys) {
 			p->keys = malloc(o->n_keys * sizeof(*p->keys));
 			if (!p->keys)
@@ -241,7 +250,7 @@ static int steps_from(Cmsg__OsdSubOp **arr, size_t n, struct msg_osd_subop **out
 		o->arg = p->arg;
 		o->indata_len = p->indata_len;
 		o->outdata_len = p->outdata_len;
-		o->rval = rval_from(p->result, p->cmpext_off);
+		o->rval = rval_from(p->result, p->cmpext_off, p->positive);
 		int rc = dup_str(p->name, &o->name);
 		if (!rc)
 			rc = copy_bytes_arr(p->keys, p->n_keys, &o->keys, &o->n_keys);
@@ -320,7 +329,8 @@ int msg_osd_op_reply_to(const void *body, ProtobufCMessage *pbm)
 	const struct msg_osd_op_reply *b = body;
 	Cmsg__OsdOpReply *pb = (Cmsg__OsdOpReply *)pbm;
 	pb->tid = b->tid;
-	rval_to(b->result, &pb->result, &pb->cmpext_off);
+	uint64_t positive;
+	rval_to(b->result, &pb->result, &pb->cmpext_off, &positive);
 	pb->epoch = b->epoch;
 	pb->flags = b->flags;
 	pb->ver_epoch = b->ver_epoch;
@@ -346,7 +356,7 @@ int msg_osd_op_reply_from(const ProtobufCMessage *pbm, void *body)
 	const Cmsg__OsdOpReply *pb = (const Cmsg__OsdOpReply *)pbm;
 	struct msg_osd_op_reply *b = body;
 	b->tid = pb->tid;
-	b->result = rval_from(pb->result, pb->cmpext_off);
+	b->result = rval_from(pb->result, pb->cmpext_off, 0);
 	b->epoch = pb->epoch;
 	b->flags = pb->flags;
 	b->ver_epoch = pb->ver_epoch;
