@@ -50,6 +50,9 @@ static int open_session(struct osd_daemon *d)
 	if (rc)
 		return rc;
 	uint32_t start = d->map ? osdmap_epoch(d->map) + 1 : 0;
+	char a[NET_ADDR_STRLEN];
+	addr_format(&d->mons[d->cur_mon], a, sizeof(a));
+	log_info(LOG_OSD, "monitor session to %s; osdmaps from e%u", a, start);
 	rc = send_subscribe(d->mon, MSG_SUB_OSDMAP, start, 0);
 	if (!rc && d->map)
 		osd_monc_send_boot(d);

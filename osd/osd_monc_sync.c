@@ -14,6 +14,7 @@
 
 #define TRY_NS (3000 * CLK_NS_PER_MS)
 #define TOTAL_NS (30000 * CLK_NS_PER_MS)
+#define RETRY_PAUSE_NS (200 * CLK_NS_PER_MS)
 
 struct sync_cmd {
 	pthread_mutex_t lock;
@@ -101,9 +102,10 @@ int osd_monc_command_sync(struct cfg *cfg, const char *cmd, struct buf *out, cha
 				msg_put(m);
 		}
 		if (wait_reply(&s, clk_mono_ns() + TRY_NS) && s.result == -EAGAIN) {
-			/* No quorum yet: ask again. */
+			/* No quorum yet: ask again after a pause (nothing else will wake us). */
 			s.done = false;
 			buf_reset(out);
+			wait_reply(&s, clk_mono_ns() + RETRY_PAUSE_NS);
 		}
 		msg_conn_close(c);
 		msg_conn_put(c);
