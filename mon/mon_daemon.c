@@ -357,6 +357,13 @@ void mon_drive(struct mon_daemon *d, int rc)
 	}
 	mon_time_t wake = o->wake_at;
 	mon_out_clear(o);
+	/*
+	 * A peon may apply a commit while its lease has lapsed (it could not
+	 * publish then) and get the lease back later: subscribers still owed
+	 * epochs are served as soon as we are readable again.
+	 */
+	if (d->subs && !d->stopping)
+		mon_subs_publish(d);
 	if (wake != MON_TIME_NEVER && !d->stopping) {
 		mon_time_t now = mon_now();
 		uint64_t delay = wake > now ? (uint64_t)(wake - now) * CLK_NS_PER_MS : 0;
@@ -402,12 +409,17 @@ static void propose_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 	ev_timer_start(loop, t, d->propose_interval_ns, propose_timer_cb);
 }
 
-/* Periodic service work: down OSDs become out after the interval. */
+/*
+ * Periodic service work: down OSDs become out after the interval (leader);
+ * PG reports of removed OSDs are forgotten (every monitor).
+ */
 static void svc_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct mon_daemon *d = t->data;
 	if (!d->stopping && d->leader == d->rank)
 		mon_osdmon_tick(d->osdmon, clk_mono_ns());
+	if (!d->stopping)
+		mon_pgstats_prune(d->pgstats, mon_osdmon_map(d->osdmon));
 	ev_timer_start(loop, t, cfg_dur_ns(d->cfg, CFG_mon_tick_interval), svc_timer_cb);
 }
 
@@ -489,6 +501,9 @@ static void dispatch_posted(void *arg)
 		case MSG_OSD_FAILURE:
 			mon_handle_osd_failure(d, p->conn, p->m);
 			break;
+		case MSG_PG_STATS:
+			mon_handle_pg_stats(d, p->conn, p->m);
+			break;
 		case MSG_MON_SYNC_REQ:
 			mon_handle_sync_req(d, p->conn, p->m);
 			break;
@@ -553,7 +568,7 @@ static int start_messenger(struct mon_daemon *d, char *err, size_t errlen)
 	}
 	static const uint16_t types[] = {MSG_MON_PAXOS,	    MSG_MON_COMMAND,  MSG_MON_COMMAND_REPLY,
 					 MSG_MON_SUBSCRIBE, MSG_OSD_BOOT,     MSG_OSD_FAILURE,
-					 MSG_MON_SYNC_REQ,  MSG_MON_SYNC_CHUNK};
+					 MSG_MON_SYNC_REQ,  MSG_MON_SYNC_CHUNK, MSG_PG_STATS};
 	for (size_t i = 0; i < ARRAY_SIZE(types) && !rc; i++)
 		rc = msg_register(d->ms, types[i], on_message, d, MSG_DISPATCH_LOOP);
 	struct msg_conn_ops ops = {.closed = on_closed};
@@ -806,6 +821,11 @@ int mon_daemon_init(struct cfg *c, struct mon_daemon **out, char *err, size_t er
 		set_err(err, errlen, "cannot start the store worker: %s", strerror(-rc));
 		goto out_fini;
 	}
+	rc = mon_pgstats_create(cfg_dur_ns(c, CFG_mon_pg_stats_stale_after), &d->pgstats);
+	if (rc) {
+		set_err(err, errlen, "out of memory");
+		goto out_fini;
+	}
 	if ((rc = start_core(d, err, errlen)) || (rc = start_messenger(d, err, errlen)))
 		goto out_fini;
 	rc = mon_register_asok(d);
@@ -874,6 +894,7 @@ void mon_daemon_fini(struct mon_daemon *d)
 	mon_core_destroy(d->core);
 	mon_out_fini(&d->out);
 	mon_osdmon_destroy(d->osdmon);
+	mon_pgstats_destroy(d->pgstats);
 	mon_cache_fini(d);
 	mon_store_close(d->store);
 	perf_group_destroy(d->perf);

@@ -244,46 +244,92 @@ static void quorum_json(struct mon_daemon *d, struct json_w *w)
 		      d->leader >= 0 ? d->monmap.mons[d->leader].name : "");
 }
 
-/* Health checks: a list of (code, summary). */
-static int health(struct mon_daemon *d, char codes[][32], char sums[][160], int max)
+/* ---- health and status -------------------------------------------------------------- */
+
+#define MAX_CHECKS 12
+
+/*
+ * Health checks (Ceph's codes and summaries) into @c, MAX_CHECKS at most:
+ * monitors out of quorum, OSDs down or out, cluster flags, and the PG
+ * checks of @pgs.  No check is HEALTH_OK.
+ */
+static int health(struct mon_daemon *d, const struct mon_pgstats_summary *pgs,
+		  struct mon_pgstats_check *c)
 {
 	int n = 0;
 	const struct osdmap *m = mon_osdmon_map(d->osdmon);
 	int down_mons = (int)d->monmap.n - __builtin_popcount(d->quorum);
-	if (down_mons > 0 && n < max) {
-		snprintf(codes[n], 32, "MON_DOWN");
-		snprintf(sums[n++], 160, "%d/%u mons down", down_mons, d->monmap.n);
-	}
-	int down = 0, total = 0;
+	if (down_mons > 0)
+		n = mon_pgstats_check_add(c, n, MAX_CHECKS, "MON_DOWN", (uint64_t)down_mons,
+					  "%d/%u mons down", down_mons, d->monmap.n);
+	int down = 0, out = 0, total = 0;
 	for (int32_t i = 0; i < osdmap_max_osd(m); i++) {
 		if (!osdmap_osd(m, i)->exists)
 			continue;
 		total++;
 		down += !osdmap_is_up(m, i);
+		out += osdmap_is_up(m, i) && !osdmap_is_in(m, i);
 	}
-	if (down && n < max) {
-		snprintf(codes[n], 32, "OSD_DOWN");
-		snprintf(sums[n++], 160, "%d osds down", down);
-	}
+	if (down)
+		n = mon_pgstats_check_add(c, n, MAX_CHECKS, "OSD_DOWN", (uint64_t)down,
+					  "%d osds down", down);
+	if (out)
+		n = mon_pgstats_check_add(c, n, MAX_CHECKS, "OSD_OUT", (uint64_t)out,
+					  "%d osds up but out", out);
 	uint32_t flags = osdmap_flags(m);
-	if (flags && n < max) {
+	if (flags) {
 		struct buf f = BUF_INIT;
 		osdmap_flags_format(flags, &f);
-		snprintf(codes[n], 32, "OSDMAP_FLAGS");
-		snprintf(sums[n++], 160, "%s flag(s) set", buf_cstr(&f));
+		n = mon_pgstats_check_add(c, n, MAX_CHECKS, "OSDMAP_FLAGS", 1, "%s flag(s) set",
+					  buf_cstr(&f));
 		buf_fini(&f);
 	}
-	if (total == 0 && n < max) {
-		snprintf(codes[n], 32, "OSD_NONE");
-		snprintf(sums[n++], 160, "no osds");
+	if (total == 0)
+		n = mon_pgstats_check_add(c, n, MAX_CHECKS, "OSD_NONE", 0, "no osds");
+	return n + mon_pgstats_health(pgs, c + n, MAX_CHECKS - n);
+}
+
+/* Ceph's "checks" object: {"CODE": {"severity", "summary": {"message", "count"}, "muted"}}. */
+static void checks_json(struct json_w *w, const struct mon_pgstats_check *c, int n)
+{
+	json_w_key(w, "checks");
+	json_w_obj_begin(w);
+	for (int i = 0; i < n; i++) {
+		json_w_key(w, c[i].code);
+		json_w_obj_begin(w);
+		json_w_kv_str(w, "severity", "HEALTH_WARN");
+		json_w_key(w, "summary");
+		json_w_obj_begin(w);
+		json_w_kv_str(w, "message", c[i].summary);
+		json_w_kv_uint(w, "count", c[i].count);
+		json_w_obj_end(w);
+		json_w_kv_bool(w, "muted", false);
+		json_w_obj_end(w);
 	}
-	return n;
+	json_w_obj_end(w);
+	json_w_key(w, "mutes");
+	json_w_arr_begin(w);
+	json_w_arr_end(w);
+}
+
+static int summarize(struct mon_daemon *d, struct mon_pgstats_summary *s, struct mon_reply *r)
+{
+	int rc = mon_pgstats_summarize(d->pgstats, mon_osdmon_map(d->osdmon), clk_mono_ns(), s);
+	if (rc) {
+		r->rc = rc;
+		buf_printf(&r->status, "cannot summarize the PG states: %s", strerror(-rc));
+	}
+	return rc;
 }
 
 static void cmd_health(struct mon_daemon *d, const struct json_val *cmd, struct mon_reply *r)
 {
-	char codes[8][32], sums[8][160];
-	int n = health(d, codes, sums, 8);
+	struct mon_pgstats_summary pgs;
+	struct mon_pgstats_check c[MAX_CHECKS];
+	if (summarize(d, &pgs, r))
+		return;
+	int n = health(d, &pgs, c);
+	mon_pgstats_summary_fini(&pgs);
 	const char *st = n == 0 ? "HEALTH_OK" : "HEALTH_WARN";
 	bool pretty;
 	if (want_json(cmd, &pretty)) {
@@ -291,25 +337,13 @@ static void cmd_health(struct mon_daemon *d, const struct json_val *cmd, struct 
 		json_w_init(&w, &r->out, pretty);
 		json_w_obj_begin(&w);
 		json_w_kv_str(&w, "status", st);
-		json_w_key(&w, "checks");
-		json_w_obj_begin(&w);
-		for (int i = 0; i < n; i++) {
-			json_w_key(&w, codes[i]);
-			json_w_obj_begin(&w);
-			json_w_kv_str(&w, "severity", "HEALTH_WARN");
-			json_w_key(&w, "summary");
-			json_w_obj_begin(&w);
-			json_w_kv_str(&w, "message", sums[i]);
-			json_w_obj_end(&w);
-			json_w_obj_end(&w);
-		}
-		json_w_obj_end(&w);
+		checks_json(&w, c, n);
 		json_w_obj_end(&w);
 		return;
 	}
 	buf_printf(&r->out, "%s", st);
 	for (int i = 0; i < n; i++)
-		buf_printf(&r->out, "%s%s", i ? "; " : " ", sums[i]);
+		buf_printf(&r->out, "%s%s", i ? "; " : " ", c[i].summary);
 	buf_printf(&r->out, "\n");
 }
 
@@ -317,7 +351,6 @@ static void cmd_status(struct mon_daemon *d, const struct json_val *cmd, struct 
 {
 	const struct osdmap *m = mon_osdmon_map(d->osdmon);
 	int n = 0, up = 0, in = 0;
-	uint32_t pgs = 0;
 	for (int32_t i = 0; i < osdmap_max_osd(m); i++) {
 		if (!osdmap_osd(m, i)->exists)
 			continue;
@@ -325,10 +358,12 @@ static void cmd_status(struct mon_daemon *d, const struct json_val *cmd, struct 
 		up += osdmap_is_up(m, i);
 		in += osdmap_is_in(m, i);
 	}
-	for (size_t i = 0; i < osdmap_pool_count(m); i++)
-		pgs += osdmap_pool_at(m, i)->pg_num;
-	char codes[8][32], sums[8][160], fs[UUID_STRLEN];
-	int nh = health(d, codes, sums, 8);
+	struct mon_pgstats_summary pgs;
+	struct mon_pgstats_check c[MAX_CHECKS];
+	char fs[UUID_STRLEN];
+	if (summarize(d, &pgs, r))
+		return;
+	int nh = health(d, &pgs, c);
 	uuid_format(d->fsid, fs);
 	bool pretty;
 	if (want_json(cmd, &pretty)) {
@@ -339,6 +374,7 @@ static void cmd_status(struct mon_daemon *d, const struct json_val *cmd, struct 
 		json_w_key(&w, "health");
 		json_w_obj_begin(&w);
 		json_w_kv_str(&w, "status", nh ? "HEALTH_WARN" : "HEALTH_OK");
+		checks_json(&w, c, nh);
 		json_w_obj_end(&w);
 		quorum_json(d, &w);
 		json_w_key(&w, "monmap");
@@ -349,13 +385,14 @@ static void cmd_status(struct mon_daemon *d, const struct json_val *cmd, struct 
 		json_w_kv_int(&w, "num_osds", n);
 		json_w_kv_int(&w, "num_up_osds", up);
 		json_w_kv_int(&w, "num_in_osds", in);
+		json_w_kv_uint(&w, "num_remapped_pgs", pgs.remapped);
 		json_w_obj_end(&w);
 		json_w_key(&w, "pgmap");
 		json_w_obj_begin(&w);
-		json_w_kv_uint(&w, "num_pools", osdmap_pool_count(m));
-		json_w_kv_uint(&w, "num_pgs", pgs);
+		mon_pgstats_summary_json(&pgs, &w);
 		json_w_obj_end(&w);
 		json_w_obj_end(&w);
+		mon_pgstats_summary_fini(&pgs);
 		return;
 	}
 	struct buf q = BUF_INIT;
@@ -363,14 +400,14 @@ static void cmd_status(struct mon_daemon *d, const struct json_val *cmd, struct 
 	buf_printf(&r->out, "  cluster:\n    id:     %s\n    health: %s\n", fs,
 		   nh ? "HEALTH_WARN" : "HEALTH_OK");
 	for (int i = 0; i < nh; i++)
-		buf_printf(&r->out, "            %s\n", sums[i]);
+		buf_printf(&r->out, "            %s\n", c[i].summary);
 	buf_printf(&r->out, "\n  services:\n    mon: %u daemons, quorum %s (leader %s)\n", d->monmap.n,
 		   q.len ? buf_cstr(&q) : "-",
 		   d->leader >= 0 ? d->monmap.mons[d->leader].name : "-");
-	buf_printf(&r->out, "    osd: %d osds: %d up, %d in; epoch e%u\n", n, up, in,
+	buf_printf(&r->out, "    osd: %d osds: %d up, %d in; epoch e%u\n\n", n, up, in,
 		   osdmap_epoch(m));
-	buf_printf(&r->out, "\n  data:\n    pools:   %zu pools, %u pgs\n", osdmap_pool_count(m),
-		   pgs);
+	mon_pgstats_summary_text(&pgs, &r->out);
+	mon_pgstats_summary_fini(&pgs);
 	buf_fini(&q);
 }
 
@@ -453,6 +490,18 @@ void mon_handle_command(struct mon_daemon *d, struct msg_conn *conn, struct msg 
 		/* No valid lease: our copy may be stale.  The client tries another monitor. */
 		r.rc = -EAGAIN;
 		buf_printf(&r.status, "mon.%s is not in quorum", d->name.id);
+		goto out_reply;
+	}
+	if (mon_pgstats_handles(prefix)) {
+		mon_pgstats_command(d->pgstats, mon_osdmon_map(d->osdmon), cmd, clk_mono_ns(), &r);
+		goto out_reply;
+	}
+	if ((strcmp(prefix, "osd pool delete") == 0 || strcmp(prefix, "osd pool rm") == 0) &&
+	    !cfg_bool(d->cfg, CFG_mon_allow_pool_delete)) {
+		r.rc = -EPERM;
+		buf_printf(&r.status, "pool deletion is disabled; you must first set the "
+				      "mon_allow_pool_delete config option to true before you can "
+				      "destroy a pool");
 		goto out_reply;
 	}
 	if (is_mon_prefix(prefix)) {
@@ -538,6 +587,33 @@ void mon_handle_osd_failure(struct mon_daemon *d, struct msg_conn *conn, struct 
 					   (b->flags & MSG_FAILURE_REFUSED) != 0, clk_mono_ns());
 	if (rc > 0)
 		log_info(LOG_MON, "osd.%d marked down (reported by osd.%d)", b->target, b->reporter);
+}
+
+/*
+ * An OSD's PG report: kept by every monitor (no forwarding, no Paxos).
+ * Only osd.N may report for osd.N.
+ */
+void mon_handle_pg_stats(struct mon_daemon *d, struct msg_conn *conn, struct msg *m)
+{
+	const struct msg_pg_stats *b = msg_body(m);
+	struct ent_name peer;
+	char id[16];
+	snprintf(id, sizeof(id), "%d", b->osd);
+	if (!msg_conn_peer_name(conn, &peer) || peer.type != ENT_TYPE_OSD ||
+	    strcmp(peer.id, id) != 0) {
+		log_warn(LOG_MON, "mon.%s: dropping PG stats for osd.%d from another entity",
+			 d->name.id, b->osd);
+		return;
+	}
+	int rc = mon_pgstats_report(d->pgstats, mon_osdmon_map(d->osdmon), b, clk_mono_ns());
+	if (rc)
+		log_dbg(LOG_MON, 10, "mon.%s: PG stats of osd.%d (e%u, %u PGs) dropped: %s",
+			d->name.id, b->osd, b->epoch, b->n,
+			rc == -ESTALE ? "the OSD is not up, or the report is older than the last"
+				      : strerror(-rc));
+	else
+		log_dbg(LOG_MON, 20, "mon.%s: PG stats of osd.%d (e%u, %u PGs)", d->name.id,
+			b->osd, b->epoch, b->n);
 }
 
 /* ---- admin socket ---------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include "mon_core.h"
 #include "mon_daemon.h"
 #include "mon_osdmon.h"
+#include "mon_pgstats.h"
 #include "mon_store.h"
 
 /* Tags of the changes batched in a Paxos value: which service owns them. */
@@ -119,6 +120,7 @@ struct mon_daemon {
 	uint64_t applied; /* last Paxos version applied to the services */
 
 	struct mon_osdmon *osdmon;
+	struct mon_pgstats *pgstats; /* the OSDs' PG reports: soft state, every monitor */
 	struct mon_inc_cache incs;
 	struct ev_timer propose_timer;
 	struct ev_timer svc_timer;
@@ -158,6 +160,7 @@ void mon_handle_command(struct mon_daemon *d, struct msg_conn *conn, struct msg 
 void mon_handle_command_reply(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
 void mon_handle_osd_boot(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
 void mon_handle_osd_failure(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
+void mon_handle_pg_stats(struct mon_daemon *d, struct msg_conn *conn, struct msg *m);
 void mon_commands_committed(struct mon_daemon *d, uint32_t epoch, bool ours);
 void mon_commands_fail_all(struct mon_daemon *d, int rc);
 void mon_commands_fail_forwarded(struct mon_daemon *d, int rc);

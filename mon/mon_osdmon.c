@@ -781,9 +781,9 @@ static int cmd_osd_map(struct mon_osdmon *s, const struct json_val *cmd, struct 
 		return reply_err(r, rc, "cannot map object '%s': %s", obj, strerror(-rc));
 	char pgid[32], raw[32];
 	osdmap_pg_format(&pg, pgid, sizeof(pgid));
-	struct osdmap_pg rawpg = {p->id, osdmap_hash_name(obj, strlen(obj))};
-	if (*ns)
-		rawpg.seed = pg.seed; /* the raw hash of a namespaced name is not the plain one */
+	struct osdmap_pg rawpg = {p->id, 0};
+	if (osdmap_object_hash(ns, obj, NULL, &rawpg.seed) != 0)
+		return reply_err(r, -ENOMEM, "out of memory");
 	osdmap_pg_format(&rawpg, raw, sizeof(raw));
 	if (want_json(cmd)) {
 		struct json_w w;

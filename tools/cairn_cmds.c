@@ -70,8 +70,12 @@ static const struct cmd_sig cmds[] = {
 	{"osd pg-upmap-items", "pgid:s id:s*"},
 	{"osd rm-pg-upmap-items", "pgid:s"},
 	{"pg map", "pgid:s"},
-	{"pg dump", ""},
+	{"pg dump", "dumpcontents:s*?"},
 	{"pg stat", ""},
+	{"pg ls", "pool:s? states:s*?"},
+	{"pg ls-by-pool", "poolstr:s states:s*?"},
+	{"pg ls-by-osd", "osd:s states:s*?"},
+	{"pg ls-by-primary", "osd:s states:s*?"},
 };
 
 /* Words of @prefix matched by words[0..]; 0 if it does not match. */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # vstop.sh - stop the daemons of a run directory made by tools/vstart.sh:
-# every process whose command line names DIR/cairn.conf (including ones
-# restarted by hand), and nothing else.
+# every cairn-osd and cairn-mon whose command line names DIR/cairn.conf
+# (including ones restarted by hand), and nothing else.  OSDs go first,
+# while the monitors can still take their goodbyes.
 #
 #   tools/vstop.sh [--run-dir DIR]      (default build/run)
 set -eu
@@ -16,24 +17,34 @@ done
 [ -d "$RUN" ] || exit 0
 CONF=$(cd "$RUN" && pwd)/cairn.conf
 
-pids=""
-for d in /proc/[0-9]*; do
-	cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
-	case "$cmd" in
-	*cairn-*" -c $CONF"*) pids="$pids ${d#/proc/}" ;;
-	esac
-done
-[ -n "$pids" ] || exit 0
-kill $pids 2>/dev/null || true
-# Wait for them to exit; escalate after 10 s.
-i=0
-while [ $i -lt 100 ]; do
-	alive=""
-	for p in $pids; do
-		[ -d "/proc/$p" ] && alive="$alive $p"
+# daemons NAME -> pids of the NAME processes (cairn-osd, cairn-mon) of $CONF
+daemons() {
+	for d in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$d/cmdline") || continue
+		case "$cmd" in
+		*/"$1 "*" -c $CONF "* | "$1 "*" -c $CONF "* | */"$1 "*" -c $CONF" | "$1 "*" -c $CONF")
+			echo "${d#/proc/}" ;;
+		esac
 	done
-	[ -z "$alive" ] && exit 0
-	sleep 0.1
-	i=$((i + 1))
-done
-kill -9 $alive 2>/dev/null || true
+}
+
+# stop PIDS...: SIGTERM, wait for them to exit; SIGKILL after 10 s.
+stop() {
+	[ $# -gt 0 ] || return 0
+	kill "$@" 2>/dev/null || true
+	i=0
+	while [ $i -lt 100 ]; do
+		alive=""
+		for p in "$@"; do
+			[ -d "/proc/$p" ] && alive="$alive $p"
+		done
+		[ -z "$alive" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "vstop: still running after 10 s, killing:$alive" >&2
+	kill -9 $alive 2>/dev/null || true
+}
+
+stop $(daemons cairn-osd)
+stop $(daemons cairn-mon)

@@ -102,6 +102,7 @@ struct os_opts {
 	unsigned group_max;    /* most transactions one commit may carry */
 	unsigned writer_threads; /* threads writing large-write data early; 0: none */
 	bool prezero;          /* mkfs: write zeros over a new block file (see os_mkfs) */
+	bool preallocate;      /* mkfs: fallocate a new block file (false: sparse) */
 	int osd_id;            /* mkfs: recorded in the superblock */
 	uint8_t fsid[16];      /* mkfs: zero means generate one */
 	os_bdev_wrap_fn bdev_wrap; /* NULL normally */

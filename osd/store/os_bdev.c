@@ -125,6 +125,12 @@ static const struct os_bdev_ops file_ops = {
 int os_bdev_file_open(const char *path, uint64_t create_size, struct os_bdev **out,
 		      int *out_is_dev)
 {
+	return os_bdev_file_open_ex(path, create_size, false, out, out_is_dev);
+}
+
+int os_bdev_file_open_ex(const char *path, uint64_t create_size, bool sparse,
+			 struct os_bdev **out, int *out_is_dev)
+{
 	struct bdev_file *f;
 	struct stat st;
 	int fd, r, is_dev = 0;
@@ -139,7 +145,10 @@ int os_bdev_file_open(const char *path, uint64_t create_size, struct os_bdev **o
 		 * filesystem to allocate (and journal) blocks on the data
 		 * path, and the space is ours even if the disk fills.
 		 */
-		r = posix_fallocate(fd, 0, (off_t)create_size);
+		if (sparse)
+			r = ftruncate(fd, (off_t)create_size) < 0 ? errno : 0;
+		else
+			r = posix_fallocate(fd, 0, (off_t)create_size);
 		if (r) {
 			log_err(LOG_STORE, "fallocate %s (%llu bytes): %s", path,
 				(unsigned long long)create_size, strerror(r));

@@ -22,6 +22,7 @@
 #define CAIRN_OS_BDEV_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -52,6 +53,13 @@ struct os_bdev {
  */
 int os_bdev_file_open(const char *path, uint64_t create_size, struct os_bdev **out,
 		      int *out_is_dev);
+/*
+ * As os_bdev_file_open; with @sparse a new file is only sized (ftruncate),
+ * not preallocated: it takes disk space as it is written (for test and
+ * development clusters; a full disk then fails writes with -ENOSPC).
+ */
+int os_bdev_file_open_ex(const char *path, uint64_t create_size, bool sparse,
+			 struct os_bdev **out, int *out_is_dev);
 
 /*
  * Wrap @inner (takes ownership) so that writes stay in memory until

@@ -53,6 +53,7 @@ void os_opts_default(struct os_opts *o)
 	o->inline_max = 65536;
 	o->group_max = 128;
 	o->writer_threads = 4;
+	o->preallocate = true;
 }
 
 static bool is_pow2(uint64_t v)
@@ -83,6 +84,7 @@ int os_opts_from_cfg(struct os_opts *o, const struct cfg *c)
 	    (r = copy_str(o->block_path, sizeof(o->block_path), bpath)))
 		goto out_free;
 	o->block_size = cfg_size(c, CFG_bluestore_block_size);
+	o->preallocate = cfg_bool(c, CFG_bluestore_block_preallocate);
 	o->min_alloc_size = (uint32_t)cfg_size(c, CFG_bluestore_min_alloc_size);
 	o->inline_max = (uint32_t)cfg_size(c, CFG_bluestore_inline_max_size);
 	o->group_max = (unsigned)cfg_int(c, CFG_bluestore_group_commit_max);
@@ -436,7 +438,7 @@ int os_mkfs(const struct os_opts *o)
 	else if (stat(bpath, &st) == 0)
 		r = -EEXIST;
 	else
-		r = os_bdev_file_open(bpath, o->block_size, &b, &is_dev);
+		r = os_bdev_file_open_ex(bpath, o->block_size, !o->preallocate, &b, &is_dev);
 	if (r) {
 		log_err(LOG_STORE, "mkfs: block file %s: %s", bpath, strerror(-r));
 		return r;
