@@ -727,9 +727,12 @@ int osd_daemon_init(struct cfg *c, struct osd_daemon **out, char *err, size_t er
 	d->hb_grace_ns = cfg_dur_ns(c, CFG_osd_heartbeat_grace);
 	ev_timer_init(&d->tick);
 	d->tick.data = d;
+	/* Signals are blocked before any thread starts, so every thread inherits the mask. */
 	int rc = ev_loop_create(&d->loop);
+	if (!rc)
+		rc = daemon_signals_start(d->loop, c, on_signal_stop, d, &d->signals);
 	if (rc) {
-		snprintf(err, errlen, "cannot create the event loop: %s", strerror(-rc));
+		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(-rc));
 		goto fail;
 	}
 	if ((rc = open_store(d, err, errlen)) != 0)
@@ -772,14 +775,8 @@ int osd_daemon_run(struct osd_daemon *d)
 	char a[NET_ADDR_STRLEN];
 	addr_format(&d->addr, a, sizeof(a));
 	log_info(LOG_OSD, "osd.%d serving on %s", d->whoami, a);
-	struct daemon_signals *sig = NULL;
-	int rc = daemon_signals_start(d->loop, d->cfg, on_signal_stop, d, &sig);
-	if (rc)
-		return rc;
 	ev_timer_start(d->loop, &d->tick, TICK_NS, tick_cb);
-	rc = ev_loop_run(d->loop);
-	daemon_signals_stop(sig);
-	return rc;
+	return ev_loop_run(d->loop);
 }
 
 void osd_daemon_fini(struct osd_daemon *d)
@@ -794,6 +791,7 @@ void osd_daemon_fini(struct osd_daemon *d)
 		osd_monc_stop(d);
 	}
 	asok_destroy(d->asok);
+	daemon_signals_stop(d->signals);
 	/* Store completions still to come see d->stopping and only free themselves. */
 	os_umount(d->store);
 	d->store = NULL;

@@ -143,6 +143,7 @@ struct osd_daemon {
 	struct os_store *store;
 	struct msg_messenger *ms;
 	struct asok *asok;
+	struct daemon_signals *signals;
 	struct net_addr addr;
 	bool stopping;
 	int pidfd;
