@@ -217,11 +217,22 @@ int rados_connect(rados_t cluster)
 	if (!rc)
 		rc = rados__monc_register(c);
 	if (!rc)
+		rc = rados__objecter_register(c);
+	if (!rc)
 		rc = msg_start(c->ms);
 	if (!rc)
 		rc = rados__monc_start(c);
+	if (!rc) {
+		/* The client's global id: what OSDs recognise resent ops by. */
+		uint8_t r[16];
+		if (uuid_generate(r) == 0)
+			memcpy(&c->instance_id, r, 8);
+		c->instance_id &= INT64_MAX; /* printed as client.N: keep it positive */
+		rc = rados__objecter_start(c);
+	}
 	if (rc) {
 		if (c->ms) {
+			rados__objecter_stop(c);
 			rados__monc_stop(c);
 			msg_stop(c->ms);
 			msg_messenger_destroy(c->ms);
@@ -230,10 +241,9 @@ int rados_connect(rados_t cluster)
 		c->shutting_down = false;
 		return rc;
 	}
-	uint8_t r[16];
-	if (uuid_generate(r) == 0)
-		memcpy(&c->instance_id, r, 8);
+	pthread_mutex_lock(&c->lock);
 	c->connected = true;
+	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
 
@@ -243,6 +253,8 @@ void rados_shutdown(rados_t cluster)
 	if (!c)
 		return;
 	if (c->ms) {
+		/* Ops first (their completions run now, never after we return), then maps. */
+		rados__objecter_stop(c);
 		rados__monc_stop(c);
 		msg_stop(c->ms);
 		msg_messenger_destroy(c->ms);

@@ -202,6 +202,7 @@ static void handle_osdmap(struct rados__client *c, struct msg *m)
 		return;
 	pthread_mutex_lock(&c->lock);
 	apply_osdmaps(c, b, data, buflist_length(msg_data(m)));
+	rados__objecter_map_changed_locked(c);
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -263,6 +264,8 @@ static void on_closed(void *arg, struct msg_conn *conn)
 		c->mon_ready = false;
 		for (struct rados__mon_cmd *m = c->cmds; m; m = m->next)
 			m->sent = false;
+	} else {
+		rados__objecter_conn_closed_locked(c, conn);
 	}
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);

@@ -67,6 +67,7 @@ struct osd_op {
 	uint32_t n_rops;
 	uint64_t rep_tid;
 	struct osd_ev trim;	/* log trim point shipped with the write */
+	uint64_t bytes;		/* data bytes counted in d->inflight_bytes */
 	uint32_t waiting_for;	/* replicas + local commit still to answer */
 	bool in_flight;
 };
@@ -174,6 +175,7 @@ struct osd_daemon {
 	uint64_t last_hb_ns;
 	uint64_t last_stats_ns;
 	uint64_t next_rep_tid;
+	uint64_t inflight_bytes; /* data of writes not yet committed everywhere */
 
 	struct osd_exec_limits lim;
 	uint64_t hb_interval_ns, hb_grace_ns;

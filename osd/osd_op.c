@@ -319,6 +319,8 @@ static int start_write(struct osd_pg *pg, struct osd_op *op, const struct os_oid
 			pg->num_objects++;
 		pg->num_bytes += op->w.size - (existed ? old_size : 0);
 	}
+	op->bytes = buflist_length(&op->w.data);
+	d->inflight_bytes += op->bytes;
 	op->rep_tid = ++d->next_rep_tid;
 	op->waiting_for = 1 + pg->n_peers;
 	op->in_flight = true;
@@ -331,6 +333,24 @@ static int start_write(struct osd_pg *pg, struct osd_op *op, const struct os_oid
 	os_queue_transaction(d->store, t, NULL, local_committed, cc);
 	d->ops_write++;
 	return 0;
+}
+
+/*
+ * Writes are refused with -ENOSPC once the store would pass the map's
+ * full ratio (the failsafe: the store itself must never run out, or
+ * committed work could not be applied).  Deletes are refused too while
+ * full; Ceph lets them through with a flag, which is not built yet.
+ */
+static bool osd_is_full(struct osd_daemon *d, const struct buflist *data)
+{
+	float full = 0.95f, backfill, nearfull;
+	osdmap_ratios(d->map, &full, &backfill, &nearfull);
+	if (full <= 0 || full > 1)
+		full = 0.95f;
+	struct os_statfs st;
+	os_statfs(d->store, &st);
+	uint64_t after = st.allocated + d->inflight_bytes + buflist_length(data);
+	return st.total && (double)after > (double)st.total * full;
 }
 
 static void process(struct osd_pg *pg, struct osd_op *op)
@@ -364,6 +384,10 @@ static void process(struct osd_pg *pg, struct osd_op *op)
 		return;
 	}
 	bool write = is_write(b);
+	if (write && osd_is_full(d, msg_data(op->m))) {
+		reply_error(d, op, -ENOSPC);
+		return;
+	}
 	if (write && (b->attempt > 0 || op->in_flight)) {
 		const struct osd_pglog_entry *e =
 			osd_pglog_find_reqid(&pg->log, (struct osd_reqid){b->client, b->tid});
@@ -446,6 +470,8 @@ void osd_op_requeue(struct osd_pg *pg, struct osd_op **list)
 	for (struct osd_op *op = l; op; op = op->next) {
 		osd_pglog_entry_fini(&op->entry);
 		memset(&op->entry, 0, sizeof(op->entry));
+		pg->d->inflight_bytes -= op->bytes;
+		op->bytes = 0;
 		tail = op;
 	}
 	tail->next = pg->waiting;
@@ -473,6 +499,8 @@ static void one_done(struct osd_pg *pg, struct osd_op *op)
 	if (--op->waiting_for > 0)
 		return;
 	list_remove(&pg->inflight, op);
+	pg->d->inflight_bytes -= op->bytes;
+	op->bytes = 0;
 	struct osd_ev v = op->entry.version;
 	reply(pg->d, op, 0, 0, v);
 	rerun(pg, &pg->blocked);

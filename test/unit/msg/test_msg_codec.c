@@ -278,7 +278,9 @@ START_TEST(test_roundtrip_every_type)
 		ck_assert_uint_eq(used, out.len);
 		ck_assert_uint_eq(h.ack, 3);
 		ck_assert_uint_eq(h.seq, user ? 5 + i : 0);
-		check_same(m, d);
+		/* OSD bodies hold strings and step arrays: test_msg_osd.c compares them field by field. */
+		if (types[i] != MSG_PG_STATS && (types[i] < MSG_OSD_OP || types[i] > MSG_OSD_PING))
+			check_same(m, d);
 		if (user)
 			ck_assert_uint_eq((uintptr_t)bufraw_data(msg_data(d)->segs[0].raw) % 4096,
 					  0);
