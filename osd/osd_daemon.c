@@ -561,6 +561,8 @@ static void tick_cb(struct ev_loop *loop, struct ev_timer *t)
 		return;
 	osd_monc_check_boot(d);
 	osd_hb_tick(d);
+	perf_set(d->perf, OSD_PERF_NUMPG, d->n_pgs);
+	perf_set(d->perf, OSD_PERF_MAP_EPOCH, d->map ? osdmap_epoch(d->map) : 0);
 	uint64_t now = osd_now(d);
 	if (now - d->last_stats_ns >= cfg_dur_ns(d->cfg, CFG_osd_pg_stats_interval)) {
 		d->last_stats_ns = now;
@@ -727,6 +729,9 @@ int osd_daemon_init(struct cfg *c, struct osd_daemon **out, char *err, size_t er
 	d->hb_grace_ns = cfg_dur_ns(c, CFG_osd_heartbeat_grace);
 	ev_timer_init(&d->tick);
 	d->tick.data = d;
+	static const char *const perf_names[OSD_PERF__COUNT] = {
+		"op_r", "op_w", "op_w_in_bytes", "subop_w", "push", "numpg", "map_epoch"};
+	d->perf = perf_group_create("osd", perf_names, OSD_PERF__COUNT);
 	/* Signals are blocked before any thread starts, so every thread inherits the mask. */
 	int rc = ev_loop_create(&d->loop);
 	if (!rc)
@@ -810,5 +815,6 @@ void osd_daemon_fini(struct osd_daemon *d)
 	free(d->peers);
 	msg_messenger_destroy(d->ms);
 	osdmap_destroy(d->map);
+	perf_group_destroy(d->perf);
 	free(d);
 }

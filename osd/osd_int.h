@@ -32,6 +32,7 @@
 #include "osd_pglog.h"
 #include "osdmap.h"
 #include "osdop.h"
+#include "perf.h"
 
 /* Kinds of MSG_OSD_PG. */
 enum osd_pgmsg_kind {
@@ -180,9 +181,21 @@ struct osd_daemon {
 	struct osd_exec_limits lim;
 	uint64_t hb_interval_ns, hb_grace_ns;
 
+	struct perf_group *perf; /* "osd" in perf dump: OSD_PERF_* */
 	/* counters */
 	uint64_t ops_read, ops_write, ops_in_flight, pushes;
 	struct osd_op *all_ops; /* for dump_ops_in_flight: not kept; see osd_op.c */
+};
+
+enum {
+	OSD_PERF_OP_R,	     /* read-only client ops answered */
+	OSD_PERF_OP_W,	     /* client writes started */
+	OSD_PERF_OP_W_BYTES, /* their data bytes */
+	OSD_PERF_SUBOP,	     /* replicated writes applied for a primary */
+	OSD_PERF_PUSH,	     /* objects pushed in recovery */
+	OSD_PERF_NUMPG,	     /* PGs held */
+	OSD_PERF_MAP_EPOCH,
+	OSD_PERF__COUNT
 };
 
 /* osd_daemon.c */

@@ -332,6 +332,8 @@ static int start_write(struct osd_pg *pg, struct osd_op *op, const struct os_oid
 	*cc = (struct commit_ctx){d, pg->pgid, op->rep_tid, ver, 0};
 	os_queue_transaction(d->store, t, NULL, local_committed, cc);
 	d->ops_write++;
+	perf_inc(d->perf, OSD_PERF_OP_W, 1);
+	perf_inc(d->perf, OSD_PERF_OP_W_BYTES, op->bytes);
 	return 0;
 }
 
@@ -416,9 +418,11 @@ static void process(struct osd_pg *pg, struct osd_op *op)
 		struct osd_exec_oi oi = {0};
 		osd_exec_get_oi(d->store, &pg->cid, &oid, &oi);
 		if (r != 0)
-			buflist_clear(&op->out), d->ops_read += !write;
-		else
+			buflist_clear(&op->out);
+		if (!write) {
 			d->ops_read++;
+			perf_inc(d->perf, OSD_PERF_OP_R, 1);
+		}
 		if (r != 0)
 			for (uint32_t i = 0; i < b->n_ops; i++)
 				if (b->ops[i].rval >= 0)
@@ -673,6 +677,7 @@ void osd_op_handle_repop(struct osd_daemon *d, struct msg_conn *conn, struct msg
 		free(rc);
 		return;
 	}
+	perf_inc(d->perf, OSD_PERF_SUBOP, 1);
 	rc->d = d;
 	rc->conn = msg_conn_get(conn);
 	rc->r = (struct msg_osd_repop_reply){b->pool, b->seed, osdmap_epoch(d->map), b->interval,

@@ -250,6 +250,7 @@ void osd_recovery_start(struct osd_pg *pg)
 			item_add(pg, pp->osd, &it->oid);
 			osd_send_to_osd(d, pp->osd, m);
 			d->pushes++;
+			perf_inc(d->perf, OSD_PERF_PUSH, 1);
 			active++;
 		}
 	}
