@@ -250,29 +250,40 @@ static int parse_request(struct asok *a, const char *req, struct json_val **out,
 	return rc;
 }
 
-/* Run one request; the answer (length-prefixed) is appended to @reply. */
-static void run_request(struct asok *a, const char *req, struct buf *reply)
+int asok_run(struct asok *a, const char *command, struct buf *out, struct buf *errmsg)
 {
-	struct buf body = BUF_INIT, errmsg = BUF_INIT;
 	struct json_val *cmd = NULL;
 	struct json_w w;
-	int rc = parse_request(a, req, &cmd, &errmsg);
+	int rc = parse_request(a, command, &cmd, errmsg);
 	const char *prefix = NULL;
 	if (!rc && json_get_str(cmd, "prefix", &prefix) != 0) {
-		buf_append_str(&errmsg, "command has no \"prefix\"");
+		buf_append_str(errmsg, "command has no \"prefix\"");
 		rc = -EINVAL;
 	}
 	struct asok_cmd *c = rc ? NULL : find_cmd(a, prefix);
 	if (!rc && !c) {
-		buf_printf(&errmsg, "unknown command '%s' (try 'help')", prefix);
+		buf_printf(errmsg, "unknown command '%s' (try 'help')", prefix);
 		rc = -ENOSYS;
 	}
-	json_w_init(&w, &body, true);
+	size_t mark = out->len;
 	if (c) {
-		rc = c->fn(c->arg, cmd, &w, &errmsg);
+		json_w_init(&w, out, true);
+		rc = c->fn(c->arg, cmd, &w, errmsg);
 		if (!rc && json_w_error(&w))
 			rc = json_w_error(&w);
 	}
+	if (rc)
+		out->len = mark; /* no half answers */
+	json_free(cmd);
+	return rc;
+}
+
+/* Run one request; the answer (length-prefixed) is appended to @reply. */
+static void run_request(struct asok *a, const char *req, struct buf *reply)
+{
+	struct buf body = BUF_INIT, errmsg = BUF_INIT;
+	struct json_w w;
+	int rc = asok_run(a, req, &body, &errmsg);
 	if (rc) {
 		buf_reset(&body);
 		json_w_init(&w, &body, true);
@@ -285,7 +296,6 @@ static void run_request(struct asok *a, const char *req, struct buf *reply)
 	enc_put_be32(len, (uint32_t)MIN(body.len, ASOK_MAX_REPLY));
 	buf_append(reply, len, 4);
 	buf_append(reply, body.data ? body.data : (uint8_t *)"", MIN(body.len, ASOK_MAX_REPLY));
-	json_free(cmd);
 	buf_fini(&body);
 	buf_fini(&errmsg);
 }

@@ -53,6 +53,14 @@ int asok_register(struct asok *a, const char *prefix, const char *help, asok_han
 int asok_register_config(struct asok *a, struct cfg *c);
 
 /*
+ * Run @command (JSON or a word list, as on the socket) here, as if it had
+ * come on the socket: its answer is appended to @out, a message on failure
+ * to @errmsg.  0 or the handler's -errno (-ENOSYS: unknown command).  Loop
+ * thread.  Daemons use it to answer the same commands over the messenger.
+ */
+int asok_run(struct asok *a, const char *command, struct buf *out, struct buf *errmsg);
+
+/*
  * Send @command to the admin socket at @path and read the answer into
  * @out.  Blocking, with a timeout.  0; -ENOENT/-ECONNREFUSED when nothing
  * listens; -ETIMEDOUT; -EPROTO on a malformed answer.

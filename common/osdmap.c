@@ -3,6 +3,7 @@
  * placement pipeline.  See osdmap.h.
  */
 #include "osdmap.h"
+#include "poolapp.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -765,8 +766,8 @@ static bool pool_valid(const struct osdmap_pool *p, char *err, size_t errlen)
 		set_err(err, errlen, "pool %s: size/min_size/pg_num/pgp_num out of range", p->name);
 		return false;
 	}
-	if (memchr(p->application, '\0', sizeof(p->application)) == NULL) {
-		set_err(err, errlen, "pool %s: application name too long", p->name);
+	if (memchr(p->apps, '\0', sizeof(p->apps)) == NULL || !poolapp_valid(p->apps)) {
+		set_err(err, errlen, "pool %s: malformed application metadata", p->name);
 		return false;
 	}
 	return true;
@@ -1266,7 +1267,7 @@ static void w_pool(struct wr *w, const struct osdmap_pool *p)
 	w_u32(w, p->crush_rule);
 	w_u64(w, p->quota_max_bytes);
 	w_u64(w, p->quota_max_objects);
-	w_str(w, p->application);
+	w_str(w, p->apps);
 	w_u32(w, p->last_change);
 }
 
@@ -1283,7 +1284,7 @@ static void r_pool(struct rd *r, struct osdmap_pool *p)
 	p->crush_rule = r_u32(r);
 	p->quota_max_bytes = r_u64(r);
 	p->quota_max_objects = r_u64(r);
-	r_str(r, p->application, sizeof(p->application));
+	r_str(r, p->apps, sizeof(p->apps));
 	p->last_change = r_u32(r);
 	if (r_ok(r) && !pool_valid(p, r->err, r->errlen))
 		r->rc = -EINVAL;

@@ -84,6 +84,9 @@ struct osdmap_osd {
 	uint8_t uuid[16];
 };
 
+/* Room for a pool's applications and their metadata, in poolapp.h's text form. */
+#define OSDMAP_POOL_APPS_MAX 1024
+
 struct osdmap_pool {
 	int64_t id;
 	char name[OSDMAP_POOL_NAME_MAX + 1];
@@ -95,7 +98,7 @@ struct osdmap_pool {
 	uint32_t crush_rule;
 	uint64_t quota_max_bytes;   /* 0: none */
 	uint64_t quota_max_objects; /* 0: none */
-	char application[64];	    /* "" or e.g. "rbd", "rgw" */
+	char apps[OSDMAP_POOL_APPS_MAX]; /* applications + metadata (common/poolapp.h) */
 	uint32_t last_change;	    /* epoch of the last change */
 };
 

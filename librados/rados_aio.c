@@ -311,8 +311,14 @@ int rados_aio_getxattrs(rados_ioctx_t io, const char *oid, rados_completion_t co
 	if (!iter)
 		return -EINVAL;
 	struct rados__oplist l = {0};
+	*iter = NULL;
 	rados__b_getxattrs(&l, iter, NULL);
-	return run_aio(io, oid, completion, &l, -1);
+	int rc = run_aio(io, oid, completion, &l, -1);
+	if (rc < 0) {
+		rados__kv_iter_free(*iter); /* not submitted: no iterator */
+		*iter = NULL;
+	}
+	return rc;
 }
 
 int rados_aio_exec(rados_ioctx_t io, const char *o, rados_completion_t completion, const char *cls,

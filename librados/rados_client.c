@@ -322,51 +322,82 @@ int rados_wait_for_latest_osdmap(rados_t cluster)
 	return rc;
 }
 
-/* ---- monitor commands --------------------------------------------------------------- */
+/* ---- sharing a configuration, addresses, releases ------------------------------------ */
 
-/* Hand a buffer to the caller as malloc'd memory (freed by rados_buffer_free). */
-static void give(struct buf *b, char **out, size_t *outlen)
-{
-	if (outlen)
-		*outlen = b->len;
-	if (!out)
-		return;
-	if (b->len == 0) {
-		*out = NULL;
-		return;
-	}
-	*out = (char *)buf_steal(b, NULL);
-}
-
-int rados_mon_command(rados_t cluster, const char **cmd, size_t cmdlen, const char *inbuf,
-		      size_t inbuflen, char **outbuf, size_t *outbuflen, char **outs,
-		      size_t *outslen)
+rados_config_t rados_cct(rados_t cluster)
 {
 	struct rados__client *c = client_of(cluster);
-	struct buf json = BUF_INIT, out = BUF_INIT, status = BUF_INIT;
-	int rc = 0;
-	if (!c || (cmdlen && !cmd))
-		rc = -EINVAL;
-	else if (!c->connected)
-		rc = -ENOTCONN;
-	/* The pieces of cmd form one JSON document. */
-	for (size_t i = 0; !rc && i < cmdlen; i++)
-		rc = buf_append_str(&json, cmd[i] ? cmd[i] : "");
-	if (!rc && !buf_cstr(&json))
-		rc = -ENOMEM;
-	if (!rc)
-		rc = rados__monc_command(c, buf_cstr(&json), inbuf, inbuflen, &out, &status,
-					 cfg_dur_ns(c->cfg, CFG_rados_mon_op_timeout));
-	/* Python reads both lengths even on failure: always fill them. */
-	give(&out, outbuf, outbuflen);
-	give(&status, outs, outslen);
-	buf_fini(&json);
-	buf_fini(&out);
-	buf_fini(&status);
-	return rc;
+	return c ? c->cfg : NULL;
 }
 
-void rados_buffer_free(char *buf)
+/*
+ * A new handle with the identity and the options of the handle that @cct
+ * came from (every option set above its default, at the same level).
+ */
+int rados_create_with_context(rados_t *cluster, rados_config_t cct)
 {
-	free(buf);
+	struct cfg *from = cct;
+	if (!cluster || !from)
+		return -EINVAL;
+	struct ent_name name;
+	cfg_get_entity(from, &name);
+	rados_t nc;
+	int rc = client_new(&name, &nc);
+	char val[4096];
+	for (int id = 0; !rc && id < CFG__COUNT; id++) {
+		enum cfg_level lvl = cfg_level_of(from, (enum cfg_id)id);
+		if (lvl == CFG_LVL_DEFAULT)
+			continue;
+		const char *opt = cfg_name((enum cfg_id)id);
+		if (cfg_get(from, opt, val, sizeof(val)) >= 0)
+			rc = cfg_set(client_of(nc)->cfg, opt, val, lvl, NULL, 0);
+	}
+	if (rc) {
+		if (nc)
+			rados_shutdown(nc);
+		return rc;
+	}
+	*cluster = nc;
+	return 0;
+}
+
+/*
+ * This client's address as Ceph prints a client's: it only connects out,
+ * so the IP and port are unspecified; the nonce tells clients apart.
+ */
+int rados_getaddrs(rados_t cluster, char **addrs)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c || !addrs)
+		return -EINVAL;
+	if (!c->connected)
+		return -ENOTCONN;
+	char s[64];
+	snprintf(s, sizeof(s), "v2:0.0.0.0:0/%u", (unsigned)(c->instance_id & 0xffffffffu));
+	*addrs = strdup(s);
+	return *addrs ? 0 : -ENOMEM;
+}
+
+/* Cairn speaks its own protocol only: no feature-based release floors apply. */
+int rados_get_min_compatible_osd(rados_t cluster, int8_t *require_osd_release)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c || !require_osd_release)
+		return -EINVAL;
+	if (!c->connected)
+		return -ENOTCONN;
+	*require_osd_release = -1;
+	return 0;
+}
+
+int rados_get_min_compatible_client(rados_t cluster, int8_t *min_compat_client,
+				    int8_t *require_min_compat_client)
+{
+	struct rados__client *c = client_of(cluster);
+	if (!c || !min_compat_client || !require_min_compat_client)
+		return -EINVAL;
+	if (!c->connected)
+		return -ENOTCONN;
+	*min_compat_client = *require_min_compat_client = -1;
+	return 0;
 }

@@ -37,6 +37,8 @@ struct rados__mon_cmd {
 	char *cmd;     /* JSON */
 	struct buf in; /* input data */
 	bool sent;     /* on the current session */
+	struct msg_conn *conn; /* a command to one daemon: its own session, else NULL */
+	bool conn_closed;      /* ... and that session closed before the answer */
 	bool done;
 	int rc;
 	struct buf outs; /* status */
@@ -94,6 +96,14 @@ int rados__monc_start(struct rados__client *c);	   /* after the messenger starts
 void rados__monc_stop(struct rados__client *c);	   /* unlocked */
 int rados__monc_command(struct rados__client *c, const char *cmd, const char *in, size_t inlen,
 			struct buf *outbl, struct buf *outs, uint64_t timeout_ns); /* unlocked */
+/*
+ * Send a command to the daemon at @addr (one monitor, an OSD) on a session
+ * of its own and wait for the answer.  -ENOTCONN if that session closes
+ * first, -ETIMEDOUT after @timeout_ns (0: none).  Unlocked.
+ */
+int rados__monc_command_to(struct rados__client *c, const struct net_addr *addr, const char *cmd,
+			   const char *in, size_t inlen, struct buf *outbl, struct buf *outs,
+			   uint64_t timeout_ns);
 int rados__monc_wait_osdmap(struct rados__client *c, uint32_t epoch, uint64_t timeout_ns);
 
 /* ---- io contexts (rados_pool.c) ----------------------------------------------- */
@@ -112,6 +122,7 @@ struct rados__ioctx {
 	char *nspace;	       /* "" default; LIBRADOS_ALL_NSPACES for listings */
 	char *locator;	       /* "" none */
 	uint64_t last_version; /* of the last synchronous op */
+	bool full_try;	       /* rados_set_pool_full_try (no effect: see rados_poolmeta.c) */
 	/* asynchronous writes in flight, submission order (c->lock) */
 	struct rados__op *aio_head, *aio_tail;
 	uint64_t aio_seq; /* last sequence number handed out (c->lock) */
@@ -130,8 +141,8 @@ enum rados__out_kind {
 	RADOS_OUT_READ,	     /* bytes into buf (at most len), count into *out_len */
 	RADOS_OUT_STAT,	     /* *psize, *pmtime, *pts */
 	RADOS_OUT_XATTR,     /* value into buf; -ERANGE if longer than len; length *out_len */
-	RADOS_OUT_XATTRS,    /* a new rados__kv_iter into *piter (empty values "") */
-	RADOS_OUT_OMAP,	     /* a new rados__kv_iter into *piter, *pmore (empty values NULL) */
+	RADOS_OUT_XATTRS,    /* fills iter (empty values "") */
+	RADOS_OUT_OMAP,	     /* fills iter, *pmore (empty values NULL) */
 	RADOS_OUT_OMAP_KEYS, /* the same, keys only (values NULL) */
 	RADOS_OUT_EXEC_BUF,  /* malloc'd copy into *pbuf, length *out_len */
 	RADOS_OUT_EXEC_USER, /* into buf (len); -ERANGE and *out_len 0 when longer */
@@ -146,7 +157,12 @@ struct rados__step_out {
 	uint64_t *psize;
 	time_t *pmtime;
 	struct timespec *pts;
-	void **piter;
+	/*
+	 * The iterator handed to the application when the step was added (as
+	 * Ceph's library does: python3-rados reads it before the op runs);
+	 * filled when the op succeeds, else left empty.
+	 */
+	struct rados__kv_iter *iter;
 	unsigned char *pmore;
 	char **pbuf;
 };
@@ -355,6 +371,33 @@ int rados__objecter_cancel(struct rados__client *c, struct rados__completion *co
  */
 int rados__op_prepare(struct rados__ioctx *io, const char *oid, struct rados__oplist *l,
 		      struct rados__op **out);
+
+/* ---- listing (rados_list.c, rados_cursor.c) ----------------------------------------- */
+
+#define RADOS_LIST_BATCH 1024
+
+struct rados__list_entry {
+	char *name, *nspace, *locator; /* NUL-terminated copies */
+	size_t namelen, nslen, loclen;
+};
+
+/* A listing position and the batch fetched from it. */
+struct rados__list_ctx {
+	struct rados__ioctx *io; /* a reference */
+	bool all_ns;
+	char *nspace;
+	uint32_t pg, pg_num;
+	uint32_t batch;	   /* entries to ask for; 0: RADOS_LIST_BATCH */
+	struct buf cursor; /* where the current PG continues; empty: its start */
+	bool pg_done;	   /* the current PG has nothing after this batch */
+	bool end;
+	struct rados__list_entry *ents;
+	size_t n, pos;
+};
+
+/* Fetch the batch at (x->pg, x->cursor) into x->ents; sets x->cursor and x->pg_done. */
+int rados__list_fetch(struct rados__list_ctx *x);
+void rados__list_batch_clear(struct rados__list_ctx *x);
 
 /* ---- completions (rados_aio.c) ------------------------------------------------- */
 

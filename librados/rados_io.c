@@ -271,12 +271,26 @@ void rados__b_rmxattr(struct rados__oplist *l, const char *name)
 		step_name(l, rados__oplist_add(l, OSDOP_RMXATTR, NULL), name);
 }
 
+/*
+ * A new empty iterator for a step's output, handed to the application at
+ * once through @piter (NULL and l->err on ENOMEM).
+ */
+static struct rados__kv_iter *iter_new(struct rados__oplist *l, void **piter)
+{
+	struct rados__kv_iter *it = piter ? calloc(1, sizeof(*it)) : NULL;
+	if (piter && !it)
+		fail(l, -ENOMEM);
+	if (piter)
+		*piter = it;
+	return it;
+}
+
 void rados__b_getxattrs(struct rados__oplist *l, void **piter, int *prval)
 {
 	struct rados__step_out *o;
 	if (rados__oplist_add(l, OSDOP_GETXATTRS, &o))
 		*o = (struct rados__step_out){
-		    .kind = RADOS_OUT_XATTRS, .prval = prval, .piter = piter};
+		    .kind = RADOS_OUT_XATTRS, .prval = prval, .iter = iter_new(l, piter)};
 }
 
 void rados__b_unsupported(struct rados__oplist *l, int *prval)
@@ -406,7 +420,7 @@ static int deliver(const struct rados__step_out *o, const uint8_t *d, size_t n, 
 	case RADOS_OUT_XATTRS:
 	case RADOS_OUT_OMAP:
 	case RADOS_OUT_OMAP_KEYS: {
-		if (!op_ok || !o->piter)
+		if (!op_ok || !o->iter)
 			return 0;
 		struct rados__kv_iter *it;
 		bool more = false;
@@ -415,7 +429,8 @@ static int deliver(const struct rados__step_out *o, const uint8_t *d, size_t n, 
 				   o->kind != RADOS_OUT_XATTRS, &it, &more);
 		if (rc)
 			return rc;
-		*o->piter = it;
+		*o->iter = *it; /* the contents move into the application's iterator */
+		free(it);
 		if (o->pmore)
 			*o->pmore = more;
 		return 0;
@@ -600,8 +615,15 @@ int rados_getxattrs(rados_ioctx_t io, const char *oid, rados_xattrs_iter_t *iter
 	if (!iter)
 		return -EINVAL;
 	struct rados__oplist l = {0};
+	*iter = NULL;
 	rados__b_getxattrs(&l, iter, NULL);
-	return (int)run_sync(io, oid, &l, -1);
+	int rc = (int)run_sync(io, oid, &l, -1);
+	if (rc < 0) {
+		/* A failed call hands out no iterator. */
+		rados__kv_iter_free(*iter);
+		*iter = NULL;
+	}
+	return rc;
 }
 
 int rados_getxattrs_next(rados_xattrs_iter_t iter, const char **name, const char **val, size_t *len)
@@ -1117,7 +1139,7 @@ static void b_omap_list(struct rados__oplist *l, uint32_t code, const char *star
 	*o = (struct rados__step_out){.kind = code == OSDOP_OMAP_GETKEYS ? RADOS_OUT_OMAP_KEYS
 									 : RADOS_OUT_OMAP,
 				      .prval = prval,
-				      .piter = iter,
+				      .iter = iter_new(l, (void **)iter),
 				      .pmore = pmore};
 	/* NULL and "" alike mean "from the start" / "every key". */
 	step_name(l, s, start_after ? start_after : "");
@@ -1169,7 +1191,8 @@ static void b_omap_by_keys(struct rados__oplist *l, char const *const *keys, siz
 	struct msg_osd_subop *s = rados__oplist_add(l, OSDOP_OMAP_GETVALSBYKEYS, &o);
 	if (s)
 		*o =
-		    (struct rados__step_out){.kind = RADOS_OUT_OMAP, .prval = prval, .piter = iter};
+		    (struct rados__step_out){.kind = RADOS_OUT_OMAP, .prval = prval,
+					     .iter = iter_new(l, (void **)iter)};
 	for (size_t i = 0; i < n && s && !l->err; i++)
 		step_key(l, s, keys[i], key_lens ? key_lens[i] : keys[i] ? strlen(keys[i]) : 0);
 }

@@ -27,26 +27,8 @@
 #include "common/osdop.h"
 #include "rados_int.h"
 
-#define LIST_BATCH 1024
 
-struct list_entry {
-	char *name, *nspace, *locator; /* NUL-terminated copies */
-	size_t namelen, nslen, loclen;
-};
-
-struct list_ctx {
-	struct rados__ioctx *io; /* a reference */
-	bool all_ns;
-	char *nspace;
-	uint32_t pg, pg_num;
-	struct buf cursor; /* where the current PG continues; empty: its start */
-	bool pg_done;	   /* the current PG has nothing after this batch */
-	bool end;
-	struct list_entry *ents;
-	size_t n, pos;
-};
-
-static void batch_clear(struct list_ctx *x)
+void rados__list_batch_clear(struct rados__list_ctx *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
 		free(x->ents[i].name);
@@ -66,7 +48,7 @@ int rados_nobjects_list_open(rados_ioctx_t ioctx, rados_list_ctx_t *ctx)
 	struct rados__client *c = io->c;
 	if (!c->connected)
 		return -ENOTCONN;
-	struct list_ctx *x = calloc(1, sizeof(*x));
+	struct rados__list_ctx *x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
 	x->nspace = strdup(io->nspace);
@@ -87,10 +69,10 @@ int rados_nobjects_list_open(rados_ioctx_t ioctx, rados_list_ctx_t *ctx)
 
 void rados_nobjects_list_close(rados_list_ctx_t ctx)
 {
-	struct list_ctx *x = ctx;
+	struct rados__list_ctx *x = ctx;
 	if (!x)
 		return;
-	batch_clear(x);
+	rados__list_batch_clear(x);
 	buf_fini(&x->cursor);
 	free(x->nspace);
 	rados__ioctx_put(x->io);
@@ -99,13 +81,13 @@ void rados_nobjects_list_close(rados_list_ctx_t ctx)
 
 uint32_t rados_nobjects_list_get_pg_hash_position(rados_list_ctx_t ctx)
 {
-	struct list_ctx *x = ctx;
+	struct rados__list_ctx *x = ctx;
 	return x ? x->pg : 0;
 }
 
 uint32_t rados_nobjects_list_seek(rados_list_ctx_t ctx, uint32_t pos)
 {
-	struct list_ctx *x = ctx;
+	struct rados__list_ctx *x = ctx;
 	if (!x)
 		return 0;
 	struct rados__client *c = x->io->c;
@@ -114,7 +96,7 @@ uint32_t rados_nobjects_list_seek(rados_list_ctx_t ctx, uint32_t pos)
 	if (!c->osdmap || osdmap_hash_to_pg(c->osdmap, x->io->pool, pos, &pg) != 0)
 		pg.seed = x->pg_num; /* no pool: at the end */
 	pthread_mutex_unlock(&c->lock);
-	batch_clear(x);
+	rados__list_batch_clear(x);
 	buf_reset(&x->cursor);
 	x->pg = pg.seed;
 	x->pg_done = false;
@@ -144,7 +126,7 @@ static int kv_list_len(const uint8_t *d, size_t n, size_t *out)
 }
 
 /* Split "nspace\0locator" into copies. */
-static int split_val(const struct osdop_kv *kv, struct list_entry *e)
+static int split_val(const struct osdop_kv *kv, struct rados__list_entry *e)
 {
 	const uint8_t *nul = memchr(kv->val, 0, kv->vlen);
 	size_t nslen = nul ? (size_t)(nul - kv->val) : kv->vlen;
@@ -168,7 +150,7 @@ static int split_val(const struct osdop_kv *kv, struct list_entry *e)
 }
 
 /* Decode a PGLS output into the batch and the cursor.  0, -EBADMSG, -ENOMEM. */
-static int parse_pgls(struct list_ctx *x, const uint8_t *d, size_t n)
+static int parse_pgls(struct rados__list_ctx *x, const uint8_t *d, size_t n)
 {
 	size_t kvlen;
 	struct osdop_kv_iter it;
@@ -197,12 +179,12 @@ static int parse_pgls(struct list_ctx *x, const uint8_t *d, size_t n)
 }
 
 /* Ask the current PG's primary for the next batch. */
-static int fetch(struct list_ctx *x)
+int rados__list_fetch(struct rados__list_ctx *x)
 {
 	struct rados__oplist l = {0};
 	struct msg_osd_subop *s = rados__oplist_add(&l, OSDOP_PGLS, NULL);
 	if (s) {
-		s->arg = LIST_BATCH;
+		s->arg = x->batch ? x->batch : RADOS_LIST_BATCH;
 		if (msg_osd_subop_add_key(s, x->cursor.data, x->cursor.len) != 0)
 			l.err = -ENOMEM;
 		if (!x->all_ns) {
@@ -241,7 +223,7 @@ static int fetch(struct list_ctx *x)
 	}
 	rados__op_free(op);
 	if (r < 0)
-		batch_clear(x);
+		rados__list_batch_clear(x);
 	return (int)r;
 }
 
@@ -249,7 +231,7 @@ int rados_nobjects_list_next2(rados_list_ctx_t ctx, const char **entry, const ch
 			      const char **nspace, size_t *entry_size, size_t *key_size,
 			      size_t *nspace_size)
 {
-	struct list_ctx *x = ctx;
+	struct rados__list_ctx *x = ctx;
 	if (!x)
 		return -EINVAL;
 	while (x->pos >= x->n) {
@@ -261,12 +243,12 @@ int rados_nobjects_list_next2(rados_list_ctx_t ctx, const char **entry, const ch
 			x->pg_done = false;
 			buf_reset(&x->cursor);
 		}
-		batch_clear(x);
+		rados__list_batch_clear(x);
 		if (x->pg >= x->pg_num) {
 			x->end = true;
 			return -ENOENT;
 		}
-		int rc = fetch(x);
+		int rc = rados__list_fetch(x);
 		if (rc == -ENOENT)
 			x->end = true; /* the pool went away under the listing */
 		if (rc < 0)
@@ -278,7 +260,7 @@ int rados_nobjects_list_next2(rados_list_ctx_t ctx, const char **entry, const ch
 			buf_reset(&x->cursor);
 		}
 	}
-	const struct list_entry *e = &x->ents[x->pos++];
+	const struct rados__list_entry *e = &x->ents[x->pos++];
 	if (entry)
 		*entry = e->name;
 	if (key)

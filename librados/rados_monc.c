@@ -265,6 +265,9 @@ static void on_closed(void *arg, struct msg_conn *conn)
 		for (struct rados__mon_cmd *m = c->cmds; m; m = m->next)
 			m->sent = false;
 	} else {
+		for (struct rados__mon_cmd *m = c->cmds; m; m = m->next)
+			if (m->conn == conn)
+				m->conn_closed = true;
 		rados__objecter_conn_closed_locked(c, conn);
 	}
 	pthread_cond_broadcast(&c->cond);
@@ -355,7 +358,22 @@ static void cmd_free(struct rados__client *c, struct rados__mon_cmd *m)
 	free(m);
 }
 
-static int cmd_send(struct rados__client *c, struct rados__mon_cmd *cmd)
+/* Hand over a command's answer (if it came) and free it; returns its result or @rc.  Unlocks. */
+static int cmd_finish(struct rados__client *c, struct rados__mon_cmd *m, int rc, struct buf *outbl,
+		      struct buf *outs)
+{
+	if (m && m->done) {
+		rc = m->rc;
+		buf_append(outbl, m->outbl.data, m->outbl.len);
+		buf_append(outs, m->outs.data, m->outs.len);
+	}
+	if (m)
+		cmd_free(c, m);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static int cmd_send(struct msg_conn *conn, struct rados__mon_cmd *cmd)
 {
 	struct msg *m = msg_create(MSG_MON_COMMAND);
 	if (!m)
@@ -367,7 +385,7 @@ static int cmd_send(struct rados__client *c, struct rados__mon_cmd *cmd)
 	if (!rc && cmd->in.len)
 		rc = buflist_append_copy(msg_data(m), cmd->in.data, cmd->in.len);
 	if (!rc)
-		rc = msg_send(c->mon_conn, m);
+		rc = msg_send(conn, m);
 	if (rc)
 		msg_put(m);
 	return rc;
@@ -385,7 +403,7 @@ int rados__monc_command(struct rados__client *c, const char *cmd, const char *in
 		if (rc)
 			break;
 		if (!m->sent) {
-			rc = cmd_send(c, m);
+			rc = cmd_send(c->mon_conn, m);
 			if (rc == -EAGAIN || rc == -ENOTCONN) {
 				drop_session(c);
 				rc = 0;
@@ -396,15 +414,37 @@ int rados__monc_command(struct rados__client *c, const char *cmd, const char *in
 		if (!m->done)
 			rc = wait_until(c, deadline);
 	}
-	if (m && m->done) {
-		rc = m->rc;
-		buf_append(outbl, m->outbl.data, m->outbl.len);
-		buf_append(outs, m->outs.data, m->outs.len);
+	return cmd_finish(c, m, rc, outbl, outs);
+}
+
+int rados__monc_command_to(struct rados__client *c, const struct net_addr *addr, const char *cmd,
+			   const char *in, size_t inlen, struct buf *outbl, struct buf *outs,
+			   uint64_t timeout_ns)
+{
+	uint64_t deadline = timeout_ns ? clk_mono_ns() + timeout_ns : 0;
+	pthread_mutex_lock(&c->lock);
+	struct rados__mon_cmd *m = cmd_new(c, cmd, in, inlen);
+	int rc = m ? 0 : -ENOMEM;
+	if (!rc && c->shutting_down)
+		rc = -ESHUTDOWN;
+	if (!rc)
+		rc = msg_connect(c->ms, addr, MSG_POLICY_LOSSY, &m->conn);
+	if (!rc)
+		rc = cmd_send(m->conn, m);
+	while (!rc && !m->done) {
+		if (m->conn_closed)
+			rc = -ENOTCONN;
+		else if (c->shutting_down)
+			rc = -ESHUTDOWN;
+		else
+			rc = wait_until(c, deadline);
 	}
-	if (m)
-		cmd_free(c, m);
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	if (m && m->conn) {
+		msg_conn_close(m->conn);
+		msg_conn_put(m->conn);
+		m->conn = NULL;
+	}
+	return cmd_finish(c, m, rc, outbl, outs);
 }
 
 int rados__monc_wait_osdmap(struct rados__client *c, uint32_t epoch, uint64_t timeout_ns)

@@ -469,6 +469,8 @@ static bool is_mon_prefix(const char *p)
 	return false;
 }
 
+static int asok_status(void *arg, const struct json_val *cmd, struct json_w *w, struct buf *err);
+
 void mon_handle_command(struct mon_daemon *d, struct msg_conn *conn, struct msg *m)
 {
 	const struct msg_mon_command *b = msg_body(m);
@@ -483,6 +485,13 @@ void mon_handle_command(struct mon_daemon *d, struct msg_conn *conn, struct msg 
 	    json_type(cmd) != JSON_OBJECT || json_get_str(cmd, "prefix", &prefix) != 0) {
 		r.rc = -EINVAL;
 		buf_printf(&r.status, "bad command: %s", cmd ? "no \"prefix\"" : err);
+		goto out_reply;
+	}
+	if (strcmp(prefix, "mon_status") == 0) {
+		/* About this monitor itself: answered in or out of quorum (rados_ping_monitor). */
+		struct json_w w;
+		json_w_init(&w, &r.out, false);
+		asok_status(d, cmd, &w, &r.status);
 		goto out_reply;
 	}
 	bool is_write = mon_osdmon_is_write(prefix);

@@ -23,6 +23,7 @@
 
 #include "common/compiler.h"
 #include "common/log.h"
+#include "common/poolapp.h"
 #include "common/uuid.h"
 #include "crush/crush.h"
 #include "crush/crush_builder.h"
@@ -333,6 +334,79 @@ static void addr_text(const struct net_addr *a, char *buf, size_t size)
 		addr_format(a, buf, size);
 }
 
+/* ---- pool applications ---------------------------------------------------------- */
+
+struct apps_w {
+	struct json_w *w;
+	bool in_app; /* an application's object is open */
+	bool one;    /* only one application's keys: no per-application objects */
+};
+
+static int apps_json_cb(void *arg, const char *app, size_t al, const char *key, size_t kl,
+			const char *val, size_t vl)
+{
+	struct apps_w *a = arg;
+	char k[POOLAPP_NAME_MAX + 1];
+	if (!key) {
+		if (a->one)
+			return 0;
+		if (a->in_app)
+			json_w_obj_end(a->w);
+		snprintf(k, sizeof(k), "%.*s", (int)al, app);
+		json_w_key(a->w, k);
+		json_w_obj_begin(a->w);
+		a->in_app = true;
+		return 0;
+	}
+	snprintf(k, sizeof(k), "%.*s", (int)kl, key);
+	json_w_key(a->w, k);
+	json_w_strn(a->w, val, vl);
+	return 0;
+}
+
+/*
+ * Ceph's application_metadata object: {"rbd": {"k": "v"}, ...}, or with
+ * @app only that application's {"k": "v"}.
+ */
+static void apps_json(struct json_w *w, const char *apps, const char *app)
+{
+	struct apps_w a = {w, false, app != NULL};
+	json_w_obj_begin(w);
+	poolapp_each(apps, app, apps_json_cb, &a);
+	if (a.in_app)
+		json_w_obj_end(w);
+	json_w_obj_end(w);
+}
+
+struct app_key_find {
+	const char *key;
+	const char *val;
+	size_t vl;
+};
+
+/* poolapp_each callback: stops with 1 at the entry named f->key. */
+static int app_key_find_cb(void *arg, const char *app, size_t al, const char *key, size_t kl,
+			   const char *val, size_t vl)
+{
+	struct app_key_find *f = arg;
+	(void)app, (void)al;
+	if (!key || kl != strlen(f->key) || memcmp(key, f->key, kl) != 0)
+		return 0;
+	f->val = val;
+	f->vl = vl;
+	return 1;
+}
+
+static int app_names_cb(void *arg, const char *app, size_t al, const char *key, size_t kl,
+			const char *val, size_t vl)
+{
+	struct buf *out = arg;
+	(void)kl, (void)val, (void)vl;
+	if (!key)
+		buf_printf(out, "%s%.*s", out->len ? "," : "", (int)al, app);
+	return 0;
+}
+
 static void dump_pool_json(struct json_w *w, const struct osdmap_pool *p)
 {
 	json_w_obj_begin(w);
@@ -349,13 +423,7 @@ static void dump_pool_json(struct json_w *w, const struct osdmap_pool *p)
 	json_w_kv_uint(w, "quota_max_bytes", p->quota_max_bytes);
 	json_w_kv_uint(w, "quota_max_objects", p->quota_max_objects);
 	json_w_key(w, "application_metadata");
-	json_w_obj_begin(w);
-	if (p->application[0]) {
-		json_w_key(w, p->application);
-		json_w_obj_begin(w);
-		json_w_obj_end(w);
-	}
-	json_w_obj_end(w);
+	apps_json(w, p->apps, NULL);
 	json_w_obj_end(w);
 }
 
@@ -364,10 +432,15 @@ static void pool_line(struct buf *out, const struct osdmap_pool *p)
 {
 	buf_printf(out,
 		   "pool %" PRId64 " '%s' %s size %u min_size %u crush_rule %u pg_num %u "
-		   "pgp_num %u last_change %u%s%s\n",
+		   "pgp_num %u last_change %u",
 		   p->id, p->name, p->type == OSDMAP_POOL_ERASURE ? "erasure" : "replicated",
-		   p->size, p->min_size, p->crush_rule, p->pg_num, p->pgp_num, p->last_change,
-		   p->application[0] ? " application " : "", p->application);
+		   p->size, p->min_size, p->crush_rule, p->pg_num, p->pgp_num, p->last_change);
+	struct buf names = BUF_INIT;
+	poolapp_each(p->apps, NULL, app_names_cb, &names);
+	if (names.len)
+		buf_printf(out, " application %s", buf_cstr(&names));
+	buf_append_str(out, "\n");
+	buf_fini(&names);
 }
 
 static void dump_osds_json(struct json_w *w, const struct osdmap *m)
@@ -1222,6 +1295,135 @@ static enum mon_cmd_result cmd_pool_set(struct mon_osdmon *s, const struct json_
 	return MON_CMD_PENDING;
 }
 
+/* Ceph's character rule for application names and keys (values may also hold '='). */
+static bool app_word_ok(const char *w, bool is_value)
+{
+	size_t n = strlen(w);
+	if ((n == 0 && !is_value) || n > POOLAPP_NAME_MAX)
+		return false;
+	for (; *w; w++)
+		if (!isalnum((unsigned char)*w) && !strchr(is_value ? "-_.=" : "-_.", *w))
+			return false;
+	return true;
+}
+
+/*
+ * Check the arguments of an application edit; 0 or an error reply.  The
+ * key and value are fetched only for "set" / "rm".
+ */
+static int app_args(const struct json_val *cmd, const char *what, const char **app,
+		    const char **key, const char **val, struct mon_reply *r)
+{
+	bool set = strcmp(what, "set") == 0, rm = strcmp(what, "rm") == 0;
+	if (need_str(cmd, "app", app, r) || ((set || rm) && need_str(cmd, "key", key, r)) ||
+	    (set && need_str(cmd, "value", val, r)))
+		return r->rc;
+	if (!app_word_ok(*app, false) || ((set || rm) && !app_word_ok(*key, false)) ||
+	    (set && !app_word_ok(*val, true)))
+		return reply_err(r, -EINVAL,
+				 "application names and keys may hold only [A-Za-z0-9-_.] "
+				 "(values also '=')");
+	return 0;
+}
+
+/* "osd pool application enable | disable | set | rm". */
+static enum mon_cmd_result cmd_pool_app(struct mon_osdmon *s, const struct json_val *cmd,
+					const char *prefix, struct mon_reply *r)
+{
+	const struct osdmap_pool *p = need_pool(s, cmd, "pool", r);
+	const char *what = prefix + strlen("osd pool application "), *app, *key = NULL, *val = NULL;
+	if (!p || app_args(cmd, what, &app, &key, &val, r))
+		return MON_CMD_DONE;
+	bool force = false;
+	json_get_bool(cmd, "yes_i_really_mean_it", &force);
+	struct pool_arg a = {.pool = *p, .remove = false};
+	bool has = poolapp_has(p->apps, app);
+	int rc = 0;
+	if (strcmp(what, "enable") == 0) {
+		reply_status(r, "enabled application '%s' on pool '%s'", app, p->name);
+		if (has)
+			return MON_CMD_DONE;
+		if (poolapp_count(p->apps) > 0 && !force)
+			return reply_err(r, -EPERM,
+					 "Are you SURE? Pool '%s' already has an enabled application; "
+					 "pass --yes-i-really-mean-it to proceed anyway",
+					 p->name),
+			       MON_CMD_DONE;
+		rc = poolapp_enable(a.pool.apps, sizeof(a.pool.apps), app);
+	} else if (strcmp(what, "disable") == 0) {
+		if (!force)
+			return reply_err(r, -EPERM,
+					 "Are you SURE? Disabling an application within a pool might "
+					 "result in loss of application functionality; pass "
+					 "--yes-i-really-mean-it to proceed anyway"),
+			       MON_CMD_DONE;
+		if (!has)
+			return reply_status(r, "application '%s' is not enabled on pool '%s'", app,
+					    p->name),
+			       MON_CMD_DONE;
+		reply_status(r, "disable application '%s' on pool '%s'", app, p->name);
+		rc = poolapp_disable(a.pool.apps, sizeof(a.pool.apps), app);
+	} else if (!has) {
+		return reply_err(r, -ENOENT, "application '%s' is not enabled on pool '%s'", app,
+				 p->name),
+		       MON_CMD_DONE;
+	} else if (strcmp(what, "set") == 0) {
+		reply_status(r, "set application '%s' key '%s' to '%s' on pool '%s'", app, key, val,
+			     p->name);
+		rc = poolapp_set(a.pool.apps, sizeof(a.pool.apps), app, key, val);
+	} else {
+		rc = poolapp_rm(a.pool.apps, sizeof(a.pool.apps), app, key);
+		if (rc == -ENOENT)
+			return reply_status(r, "application '%s' on pool '%s' does not have key '%s'",
+					    app, p->name, key),
+			       MON_CMD_DONE;
+		reply_status(r, "removed application '%s' key '%s' on pool '%s'", app, key,
+			     p->name);
+	}
+	if (rc)
+		return reply_err(r, rc, "cannot change the applications of pool '%s': %s", p->name,
+				 rc == -ENOSPC ? "no room left for metadata" : strerror(-rc)),
+		       MON_CMD_DONE;
+	return try_edit(s, edit_pool, &a, r) ? MON_CMD_DONE : MON_CMD_PENDING;
+}
+
+/* "osd pool application get [pool] [app] [key]". */
+static int cmd_pool_app_get(struct mon_osdmon *s, const struct json_val *cmd, struct mon_reply *r)
+{
+	const char *name = NULL, *app = NULL, *key = NULL;
+	json_get_str(cmd, "pool", &name);
+	json_get_str(cmd, "app", &app);
+	json_get_str(cmd, "key", &key);
+	struct json_w w;
+	json_w_init(&w, &r->out, pretty(cmd));
+	if (!name) {
+		json_w_obj_begin(&w);
+		for (size_t i = 0; i < osdmap_pool_count(s->committed); i++) {
+			const struct osdmap_pool *p = osdmap_pool_at(s->committed, i);
+			json_w_key(&w, p->name);
+			apps_json(&w, p->apps, NULL);
+		}
+		json_w_obj_end(&w);
+		return 0;
+	}
+	const struct osdmap_pool *p = osdmap_pool_by_name(s->committed, name);
+	if (!p)
+		return reply_err(r, -ENOENT, "unrecognized pool '%s'", name);
+	if (app && !poolapp_has(p->apps, app))
+		return reply_err(r, -ENOENT, "pool '%s' does not have application '%s'", name, app);
+	if (!app || !key) {
+		apps_json(&w, p->apps, app);
+		return 0;
+	}
+	struct app_key_find f = {key, NULL, 0};
+	if (poolapp_each(p->apps, app, app_key_find_cb, &f) != 1)
+		return reply_err(r, -ENOENT, "application '%s' on pool '%s' does not have key '%s'",
+				 app, name, key);
+	buf_append(&r->out, f.val, f.vl);
+	buf_append_str(&r->out, "\n");
+	return 0;
+}
+
 static enum mon_cmd_result cmd_pool_misc(struct mon_osdmon *s, const struct json_val *cmd,
 					 const char *prefix, struct mon_reply *r)
 {
@@ -1242,13 +1444,6 @@ static enum mon_cmd_result cmd_pool_misc(struct mon_osdmon *s, const struct json
 			       MON_CMD_DONE;
 		snprintf(a.pool.name, sizeof(a.pool.name), "%s", s1);
 		reply_status(r, "pool '%s' renamed to '%s'", p->name, s1);
-	} else if (strcmp(prefix, "osd pool application enable") == 0) {
-		if (need_str(cmd, "app", &s1, r))
-			return MON_CMD_DONE;
-		if (strlen(s1) == 0 || strlen(s1) >= sizeof(a.pool.application))
-			return reply_err(r, -EINVAL, "bad application name"), MON_CMD_DONE;
-		snprintf(a.pool.application, sizeof(a.pool.application), "%s", s1);
-		reply_status(r, "enabled application '%s' on pool '%s'", s1, p->name);
 	} else {
 		if (need_str(cmd, "field", &field, r) || need_int(cmd, "val", 0, INT64_MAX, &n, r))
 			return MON_CMD_DONE;
@@ -1612,6 +1807,7 @@ static const struct {
 	{"osd pool ls", cmd_pool_ls},
 	{"osd lspools", cmd_pool_ls},
 	{"osd pool get", cmd_pool_get},
+	{"osd pool application get", cmd_pool_app_get},
 	{"osd map", cmd_osd_map},
 	{"osd getcrushmap", cmd_getcrushmap},
 	{"osd crush rule ls", cmd_rule_ls},
@@ -1621,7 +1817,9 @@ static const struct {
 static const char *const write_prefixes[] = {
 	"osd create", "osd rm", "osd in", "osd out", "osd down", "osd set", "osd unset",
 	"osd pool create", "osd pool delete", "osd pool rm", "osd pool set", "osd pool rename",
-	"osd pool application enable", "osd pool set-quota", "osd setcrushmap",
+	"osd pool application enable", "osd pool application disable",
+	"osd pool application set", "osd pool application rm", "osd pool set-quota",
+	"osd setcrushmap",
 	"osd pg-upmap-items", "osd rm-pg-upmap-items",
 };
 
@@ -1675,6 +1873,8 @@ static enum mon_cmd_result dispatch_write(struct mon_osdmon *s, const char *pref
 		return cmd_setcrushmap(s, in, inlen, r);
 	if (strcmp(prefix, "osd pg-upmap-items") == 0 || strcmp(prefix, "osd rm-pg-upmap-items") == 0)
 		return cmd_upmap(s, cmd, prefix[4] == 'r', r);
+	if (strncmp(prefix, "osd pool application ", 21) == 0)
+		return cmd_pool_app(s, cmd, prefix, r);
 	return cmd_pool_misc(s, cmd, prefix, r);
 }
 

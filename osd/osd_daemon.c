@@ -242,6 +242,36 @@ void osd_request_maps(struct osd_daemon *d, uint32_t epoch)
 	osd_monc_send(d, m);
 }
 
+/* ---- commands from clients ("tell") ---------------------------------------------- */
+
+/*
+ * A client's MSG_MON_COMMAND sent to this OSD (rados_osd_command,
+ * rados_pg_command, `ceph tell osd.N`): run it as an admin socket command
+ * and answer with its result, message and output.
+ */
+static void handle_command(struct osd_daemon *d, struct msg_conn *conn, struct msg *m)
+{
+	const struct msg_mon_command *b = msg_body(m);
+	struct buf out = BUF_INIT, errs = BUF_INIT;
+	int rc = -EOPNOTSUPP;
+	if (d->asok)
+		rc = asok_run(d->asok, b->cmd ? b->cmd : "", &out, &errs);
+	else
+		buf_append_str(&errs, "commands need the admin socket, which is disabled");
+	struct msg *r = msg_create(MSG_MON_COMMAND_REPLY);
+	if (r) {
+		struct msg_mon_command_reply *rb = msg_body(r);
+		rb->tid = b->tid;
+		rb->result = rc;
+		rb->status = strdup(errs.len ? buf_cstr(&errs) : "");
+		if (!rb->status || (out.len && buflist_append_copy(msg_data(r), out.data, out.len)) ||
+		    msg_send(conn, r) != 0)
+			msg_put(r);
+	}
+	buf_fini(&out);
+	buf_fini(&errs);
+}
+
 /* ---- message routing ---------------------------------------------------------------- */
 
 struct posted {
@@ -276,6 +306,9 @@ static void dispatch_posted(void *arg)
 			break;
 		case MSG_OSD_PING:
 			osd_hb_handle(d, p->conn, p->m);
+			break;
+		case MSG_MON_COMMAND:
+			handle_command(d, p->conn, p->m);
 			break;
 		default:
 			break;
@@ -323,7 +356,7 @@ static int start_messenger(struct osd_daemon *d, char *err, size_t errlen)
 	}
 	static const uint16_t types[] = {MSG_OSD_MAP,	      MSG_MON_MAP,	  MSG_MON_COMMAND_REPLY,
 					 MSG_OSD_OP,	      MSG_OSD_REPOP,	  MSG_OSD_REPOP_REPLY,
-					 MSG_OSD_PG,	      MSG_OSD_PING};
+					 MSG_OSD_PG,	      MSG_OSD_PING,	  MSG_MON_COMMAND};
 	for (size_t i = 0; i < ARRAY_SIZE(types) && !rc; i++)
 		rc = msg_register(d->ms, types[i], on_message, d, MSG_DISPATCH_LOOP);
 	struct msg_conn_ops ops = {.closed = on_closed};
@@ -413,6 +446,32 @@ static void ids_json(struct json_w *w, const char *key, const int32_t *v, uint32
 	json_w_arr_end(w);
 }
 
+/* The fields `pg dump` and `query` show for one PG (inside an open object). */
+static void pg_fields(struct json_w *w, const struct osd_pg *pg)
+{
+	char st[128], v[OSD_EV_STRLEN];
+	osdop_pg_state_format(pg->state, st, sizeof(st));
+	json_w_kv_str(w, "pgid", pg->name);
+	json_w_kv_str(w, "state", pg->is_primary ? st : (pg->replica_active ? "replica" : "stray"));
+	json_w_kv_str(w, "last_update", osd_ev_format(pg->info.last_update, v));
+	json_w_kv_str(w, "last_complete", osd_ev_format(pg->info.last_complete, v));
+	json_w_kv_uint(w, "last_epoch_started", pg->info.last_epoch_started);
+	json_w_kv_uint(w, "same_interval_since", pg->info.same_interval_since);
+	json_w_kv_uint(w, "log_size", osd_pglog_count(&pg->log));
+	json_w_kv_uint(w, "missing", pg->missing.n);
+	json_w_kv_uint(w, "num_objects", pg->num_objects);
+	json_w_kv_uint(w, "num_bytes", pg->num_bytes);
+	ids_json(w, "up", pg->up, pg->up_n);
+	ids_json(w, "acting", pg->acting, pg->acting_n);
+	json_w_kv_int(w, "acting_primary", pg->primary);
+	if (pg->peer) {
+		struct buf b = BUF_INIT;
+		if (osd_peer_describe(pg->peer, &b) == 0)
+			json_w_kv_str(w, "peering", buf_cstr(&b));
+		buf_fini(&b);
+	}
+}
+
 static int asok_pg_dump(void *arg, const struct json_val *cmd, struct json_w *w, struct buf *err)
 {
 	struct osd_daemon *d = arg;
@@ -422,33 +481,44 @@ static int asok_pg_dump(void *arg, const struct json_val *cmd, struct json_w *w,
 	json_w_key(w, "pg_stats");
 	json_w_arr_begin(w);
 	for (struct osd_pg *pg = d->pgs; pg; pg = pg->next) {
-		char st[128], v[OSD_EV_STRLEN];
-		osdop_pg_state_format(pg->state, st, sizeof(st));
 		json_w_obj_begin(w);
-		json_w_kv_str(w, "pgid", pg->name);
-		json_w_kv_str(w, "state", pg->is_primary ? st : (pg->replica_active ? "replica" : "stray"));
-		json_w_kv_str(w, "last_update", osd_ev_format(pg->info.last_update, v));
-		json_w_kv_str(w, "last_complete", osd_ev_format(pg->info.last_complete, v));
-		json_w_kv_uint(w, "last_epoch_started", pg->info.last_epoch_started);
-		json_w_kv_uint(w, "same_interval_since", pg->info.same_interval_since);
-		json_w_kv_uint(w, "log_size", osd_pglog_count(&pg->log));
-		json_w_kv_uint(w, "missing", pg->missing.n);
-		json_w_kv_uint(w, "num_objects", pg->num_objects);
-		json_w_kv_uint(w, "num_bytes", pg->num_bytes);
-		ids_json(w, "up", pg->up, pg->up_n);
-		ids_json(w, "acting", pg->acting, pg->acting_n);
-		json_w_kv_int(w, "acting_primary", pg->primary);
-		if (pg->peer) {
-			struct buf b = BUF_INIT;
-			if (osd_peer_describe(pg->peer, &b) == 0)
-				json_w_kv_str(w, "peering", buf_cstr(&b));
-			buf_fini(&b);
-		}
+		pg_fields(w, pg);
 		json_w_obj_end(w);
 	}
 	json_w_arr_end(w);
 	json_w_obj_end(w);
 	return 0;
+}
+
+/* `query` (what `ceph pg PGID query` and rados_pg_command send): one PG. */
+static int asok_pg_query(void *arg, const struct json_val *cmd, struct json_w *w, struct buf *err)
+{
+	struct osd_daemon *d = arg;
+	const char *s;
+	struct osdmap_pg want;
+	if (json_get_str(cmd, "pgid", &s) != 0 || osdmap_pg_parse(s, &want) != 0) {
+		buf_append_str(err, "query needs a valid \"pgid\" (POOL.SEED)");
+		return -EINVAL;
+	}
+	struct osd_pg *pg = osd_pg_find(d, &want);
+	if (pg) {
+		char st[128];
+		osdop_pg_state_format(pg->state, st, sizeof(st));
+		json_w_obj_begin(w);
+		json_w_kv_str(w, "state", st);
+		json_w_kv_uint(w, "epoch", d->map ? osdmap_epoch(d->map) : 0);
+		ids_json(w, "up", pg->up, pg->up_n);
+		ids_json(w, "acting", pg->acting, pg->acting_n);
+		json_w_kv_int(w, "acting_primary", pg->primary);
+		json_w_key(w, "info");
+		json_w_obj_begin(w);
+		pg_fields(w, pg);
+		json_w_obj_end(w);
+		json_w_obj_end(w);
+		return 0;
+	}
+	buf_printf(err, "i don't have pgid %s", s);
+	return -ENOENT;
 }
 
 static int asok_ops(void *arg, const struct json_val *cmd, struct json_w *w, struct buf *err)
@@ -543,6 +613,8 @@ static int register_asok(struct osd_daemon *d)
 	if ((rc = asok_register_config(d->asok, d->cfg)) != 0 ||
 	    (rc = asok_register(d->asok, "status", "OSD state", asok_status, d)) != 0 ||
 	    (rc = asok_register(d->asok, "pg dump", "this OSD's PGs", asok_pg_dump, d)) != 0 ||
+	    (rc = asok_register(d->asok, "query", "one PG in detail (pgid)", asok_pg_query, d)) !=
+		    0 ||
 	    (rc = asok_register(d->asok, "dump_ops_in_flight", "client ops in progress", asok_ops,
 				d)) != 0 ||
 	    (rc = asok_register(d->asok, "object_digest", "size and crc32c of a local object",

@@ -57,6 +57,10 @@ static const struct cmd_sig cmds[] = {
 	{"osd pool rename", "srcpool:s destpool:s"},
 	{"osd pool set-quota", "pool:s field:max_objects|max_bytes val:i"},
 	{"osd pool application enable", "pool:s app:s"},
+	{"osd pool application disable", "pool:s app:s"},
+	{"osd pool application set", "pool:s app:s key:s value:s"},
+	{"osd pool application rm", "pool:s app:s key:s"},
+	{"osd pool application get", "pool:s? app:s? key:s?"},
 	{"osd crush add-bucket", "name:s type:s args:s*?"},
 	{"osd crush move", "name:s args:s*"},
 	{"osd crush rm", "name:s ancestor:s?"},
@@ -267,11 +271,13 @@ int cairn_cmd_to_json(int nwords, char **words, const char *format, struct buf *
 	if (!rest)
 		return -ENOMEM;
 	int nrest = 0;
-	bool sure = false;
+	bool sure = false, sure1 = false;
 	const char *size = NULL;
 	for (int i = best_n; i < nwords; i++) {
 		if (strcmp(words[i], "--yes-i-really-really-mean-it") == 0)
 			sure = true;
+		else if (strcmp(words[i], "--yes-i-really-mean-it") == 0)
+			sure1 = true;
 		else if (strcmp(words[i], "--size") == 0 && i + 1 < nwords)
 			size = words[++i];
 		else
@@ -290,6 +296,8 @@ int cairn_cmd_to_json(int nwords, char **words, const char *format, struct buf *
 	}
 	if (sure)
 		json_w_kv_bool(&w, "yes_i_really_really_mean_it", true);
+	if (sure1)
+		json_w_kv_bool(&w, "yes_i_really_mean_it", true);
 	if (format && *format)
 		json_w_kv_str(&w, "format", format);
 	json_w_obj_end(&w);

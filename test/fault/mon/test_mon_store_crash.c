@@ -404,14 +404,21 @@ static int run(const char *dir, int rounds, uint64_t seed)
 			child_main(dir, fds[1]);
 		}
 		close(fds[1]);
-		/* Kill moments: at once (inside open/recovery), after a few
-		 * acks, or after a random delay up to 80 ms. */
+		/* Kill moments: at once (inside open/recovery), or after the
+		 * first ack plus a random delay up to 80 ms.  Waiting for that
+		 * ack (not a fixed time) keeps the rounds meaningful on a
+		 * loaded machine, where opening the store alone can take
+		 * longer than 80 ms. */
 		switch (rnd % 4) {
 		case 0:
 			ts = (struct timespec){0, (long)(rnd >> 8) % 2000000};
 			break;
 		default:
 			ts = (struct timespec){0, (long)((rnd >> 8) % 80000000)};
+			if (read(fds[0], &b, sizeof(b)) == sizeof(b)) {
+				max_acked = b;
+				n_acked++;
+			}
 			break;
 		}
 		nanosleep(&ts, NULL);
