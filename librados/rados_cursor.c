@@ -1,6 +1,6 @@
 /*
  * rados_cursor.c - listing by cursor (rados_object_list*, the cursors of
- * rados_nobjects_list_*) and the deprecated rados_objects_list_* names.
+ * rados_nobjects_list_*), and the removed rados_objects_list_* names.
  *
  * A cursor is a position in a pool's listing order: a PG seed, and within
  * that PG the OSD's continuation cursor (hash, name, namespace of the
@@ -289,29 +289,34 @@ void rados_object_list_slice(rados_ioctx_t io, const rados_object_list_cursor st
 	*split_finish = b;
 }
 
-/* ---- the deprecated names --------------------------------------------------------------- */
+/* ---- the removed pre-namespace listing API ---------------------------------------------- */
 
+/* Ceph removed these (they return -ENOTSUP there): use rados_nobjects_list_*. */
 int rados_objects_list_open(rados_ioctx_t io, rados_list_ctx_t *ctx)
 {
-	return rados_nobjects_list_open(io, ctx);
+	(void)io, (void)ctx;
+	return -EOPNOTSUPP;
 }
 
 int rados_objects_list_next(rados_list_ctx_t ctx, const char **entry, const char **key)
 {
-	return rados_nobjects_list_next(ctx, entry, key, NULL);
+	(void)ctx, (void)entry, (void)key;
+	return -EOPNOTSUPP;
 }
 
 void rados_objects_list_close(rados_list_ctx_t ctx)
 {
-	rados_nobjects_list_close(ctx);
+	(void)ctx;
 }
 
 uint32_t rados_objects_list_seek(rados_list_ctx_t ctx, uint32_t pos)
 {
-	return rados_nobjects_list_seek(ctx, pos);
+	(void)ctx, (void)pos;
+	return 0;
 }
 
 uint32_t rados_objects_list_get_pg_hash_position(rados_list_ctx_t ctx)
 {
-	return rados_nobjects_list_get_pg_hash_position(ctx);
+	(void)ctx;
+	return 0;
 }

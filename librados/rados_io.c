@@ -471,6 +471,10 @@ int64_t rados__oplist_complete(struct rados__oplist *l, struct msg *reply, int64
 		/* The OSD's read step answers its byte count; Ceph's prval for a read is 0. */
 		if (o->kind == RADOS_OUT_READ && rval > 0)
 			rval = 0;
+		/* When the op failed, Ceph's iterator steps find nothing to decode: -EIO. */
+		if (result < 0 && (o->kind == RADOS_OUT_XATTRS || o->kind == RADOS_OUT_OMAP ||
+				   o->kind == RADOS_OUT_OMAP_KEYS))
+			rval = -EIO;
 		off += olen;
 		if (orc) {
 			rval = orc;

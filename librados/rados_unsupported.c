@@ -163,12 +163,12 @@ int rados_aio_watch2(rados_ioctx_t io, const char *o, rados_completion_t complet
 	return rados_aio_watch(io, o, completion, handle, watchcb, watcherrcb, arg);
 }
 
-/* No watch can exist, so every cookie is unknown. */
+/* No watch can exist, so every cookie is unknown (the header's -ENOENT). */
 int rados_watch_check(rados_ioctx_t io, uint64_t cookie)
 {
 	int rc = io_unsupported(io);
 	(void)cookie;
-	return rc == -EOPNOTSUPP ? -ENOTCONN : rc;
+	return rc == -EOPNOTSUPP ? -ENOENT : rc;
 }
 
 int rados_unwatch(rados_ioctx_t io, const char *o, uint64_t cookie)

@@ -418,6 +418,7 @@ static void cmd_mon(struct mon_daemon *d, const char *prefix, const struct json_
 	bool json = want_json(cmd, &pretty);
 	struct json_w w;
 	if (strcmp(prefix, "mon dump") == 0) {
+		buf_printf(&r->status, "dumped monmap epoch %u", d->monmap.epoch);
 		if (json) {
 			json_w_init(&w, &r->out, pretty);
 			monmap_json(d, &w);
@@ -431,7 +432,6 @@ static void cmd_mon(struct mon_daemon *d, const char *prefix, const struct json_
 			addr_format(&d->monmap.mons[i].addr, a, sizeof(a));
 			buf_printf(&r->out, "%u: %s mon.%s\n", i, a, d->monmap.mons[i].name);
 		}
-		buf_printf(&r->status, "dumped monmap epoch %u", d->monmap.epoch);
 		return;
 	}
 	if (strcmp(prefix, "quorum_status") == 0 || json) {
@@ -524,7 +524,7 @@ void mon_handle_command(struct mon_daemon *d, struct msg_conn *conn, struct msg 
 	}
 	if (!mon_osdmon_handles(prefix)) {
 		r.rc = -EINVAL;
-		buf_printf(&r.status, "command not known: '%s'", prefix);
+		buf_printf(&r.status, "command not known"); /* Ceph's exact words */
 		goto out_reply;
 	}
 	if (is_write && d->leader != d->rank) {

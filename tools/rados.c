@@ -2,7 +2,8 @@
  * rados.c - the `rados` object CLI, on librados.
  *
  *   rados [-c CONF] [--id NAME | -n TYPE.NAME] [-p POOL] [-N NAMESPACE | --all]
- *         [--object-locator KEY] [-b SIZE] [-t N] [--no-cleanup] [--run-name NAME]
+ *         [--object-locator KEY] [-f json|json-pretty] [--omap-key-file FILE]
+ *         [--input-file FILE] [-b SIZE] [-t N] [--no-cleanup] [--run-name NAME]
  *         [--OPTION VALUE ...] COMMAND ARGS...
  *
  * Commands, arguments, output lines and error messages are Ceph's (`rados
@@ -10,6 +11,11 @@
  * directory"); every failure exits with status 1, as Ceph's does.  Other
  * "--option value" pairs are configuration options (--mon-host,
  * --rados-osd-op-timeout, ...).
+ *
+ * Omap values are printed as Ceph's bufferlist hexdump (the layout of
+ * `hexdump -C`); `df` prints Ceph's per-pool table (or JSON with -f) and the
+ * cluster totals.  `mkpool` and `rmpool` are kept although Ceph 14 dropped
+ * them from its rados tool, with the messages its older versions printed.
  *
  * `bench SECONDS write|seq|rand` keeps -t asynchronous ops in flight on
  * -b-byte objects and prints Ceph's per-second table and summary; a write
@@ -22,6 +28,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +37,23 @@
 
 #include <rados/librados.h>
 
+#include "common/buf.h"
+#include "common/json.h"
+
 #define OP_SIZE_DEFAULT (4u << 20)
 #define BENCH_META	"benchmark_last_metadata"
+#define OMAP_PAGE	1024 /* entries asked for per omap listing round trip, as Ceph */
+
+enum out_format { FMT_PLAIN, FMT_JSON, FMT_JSON_PRETTY };
 
 struct opts {
 	const char *conf, *id, *name, *pool, *nspace, *locator, *run_name;
+	const char *format, *omap_key_file, *input_file, *op_size_arg, *concurrency_arg;
 	bool all_ns, no_cleanup;
+	enum out_format fmt;
+	char *omap_key; /* --omap-key-file's bytes (NUL added), owned */
+	size_t omap_key_len;
+	const char *omap_key_pretty; /* the key in messages: itself or "(binary key)" */
 	uint64_t op_size;
 	int concurrency;
 	int nargs;
@@ -50,6 +68,14 @@ static const char *errstr(int rc)
 	return b;
 }
 
+/* "error VERB POOL/OBJ[/WHAT]: (N) message", Ceph's report of a failed object command. */
+static int obj_err(int rc, const char *verb, const char *pool, const char *obj, const char *what)
+{
+	fprintf(stderr, "error %s %s/%s%s%s: %s\n", verb, pool, obj, what ? "/" : "",
+		what ? what : "", errstr(rc));
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -59,6 +85,7 @@ static void usage(FILE *f)
 		"   mkpool <pool-name>               create pool <pool-name>\n"
 		"   rmpool <pool-name> [<pool-name> --yes-i-really-really-mean-it]\n"
 		"                                    remove pool <pool-name>\n"
+		"   df                               show per-pool and total usage\n"
 		"   ls                               list objects in pool\n"
 		"\n"
 		"OBJECT COMMANDS\n"
@@ -77,6 +104,14 @@ static void usage(FILE *f)
 		"[--run-name run_name]\n"
 		"                                    default is 16 concurrent IOs and 4 MB ops\n"
 		"   cleanup [--run-name run_name]    clean up a previous benchmark operation\n"
+		"   listomapkeys <obj-name>          list the keys in the object map\n"
+		"   listomapvals <obj-name>          list the keys and vals in the object map \n"
+		"   getomapval <obj-name> <key> [file] show the value for the specified key\n"
+		"                                    in the object's object map\n"
+		"   setomapval <obj-name> <key> <val | --input-file file>\n"
+		"   rmomapkey <obj-name> <key>\n"
+		"   clearomap <obj-name> [obj-name2 obj-name3...] clear all the omap keys "
+		"for the specified objects\n"
 		"\n"
 		"GLOBAL OPTIONS:\n"
 		"   -c FILE, --conf FILE             read this configuration file\n"
@@ -86,9 +121,14 @@ static void usage(FILE *f)
 		"                                    specify the namespace to use for the object\n"
 		"   --all                            with ls, list objects in all namespaces\n"
 		"   --object-locator object_locator  set object_locator for operation\n"
+		"   -f [--format json|json-pretty]   output format (df)\n"
+		"   --input-file file                use the content of the specified file "
+		"in place of <val>\n"
 		"   -b op_size                       block size for put/get and benchmarking\n"
 		"   -t N, --concurrent-ios N         concurrent I/O operations for bench\n"
-		"   --OPTION VALUE                   set a configuration option\n");
+		"   --OPTION VALUE                   set a configuration option\n"
+		"OMAP OPTIONS:\n"
+		"    --omap-key-file file            read the omap key from a file\n");
 }
 
 /* "4M", "4096", "64K" -> bytes. */
@@ -125,6 +165,93 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* All of @f; the buffer gets a NUL after the @out_len bytes.  free() it. */
+static int read_all(FILE *f, char **out, size_t *out_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	while (buf) {
+		len += fread(buf + len, 1, cap - len, f);
+		if (len < cap)
+			break;
+		cap *= 2;
+		char *n = realloc(buf, cap + 1);
+		if (!n)
+			free(buf);
+		buf = n;
+	}
+	if (!buf)
+		return -ENOMEM;
+	if (ferror(f)) {
+		free(buf);
+		return -EIO;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+/* Ceph's test for a key it may print as is: ASCII 0x20..0x7e only. */
+static bool printable(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+/* Options taking a value, as "-x VALUE", "--long VALUE" or "--long=VALUE". */
+static const struct value_opt {
+	const char *names[3];
+	size_t off; /* of the const char * in struct opts */
+} value_opts[] = {
+    {{"-c", "--conf"}, offsetof(struct opts, conf)},
+    {{"--id", "--user", "-i"}, offsetof(struct opts, id)},
+    {{"-n", "--name"}, offsetof(struct opts, name)},
+    {{"-p", "--pool"}, offsetof(struct opts, pool)},
+    {{"-N", "--namespace"}, offsetof(struct opts, nspace)},
+    {{"--object-locator"}, offsetof(struct opts, locator)},
+    {{"--run-name"}, offsetof(struct opts, run_name)},
+    {{"-f", "--format"}, offsetof(struct opts, format)},
+    {{"--omap-key-file"}, offsetof(struct opts, omap_key_file)},
+    {{"--input-file"}, offsetof(struct opts, input_file)},
+    {{"-b"}, offsetof(struct opts, op_size_arg)},
+    {{"-t", "--concurrent-ios"}, offsetof(struct opts, concurrency_arg)},
+};
+
+/*
+ * If argv[*i] is one of value_opts, store its value (taking the next word
+ * unless given "=VALUE") and return 1; 0 if it is not; -EINVAL if the value
+ * is missing.
+ */
+static int take_value_opt(int argc, const char **argv, int *i, struct opts *o)
+{
+	const char *a = argv[*i];
+	for (size_t k = 0; k < sizeof(value_opts) / sizeof(value_opts[0]); k++) {
+		for (size_t j = 0; j < 3 && value_opts[k].names[j]; j++) {
+			const char *name = value_opts[k].names[j];
+			size_t len = strlen(name);
+			const char **slot = (const char **)((char *)o + value_opts[k].off);
+			if (name[1] == '-' && !strncmp(a, name, len) && a[len] == '=') {
+				*slot = a + len + 1;
+				return 1;
+			}
+			if (strcmp(a, name) != 0)
+				continue;
+			if (*i + 1 >= argc) {
+				fprintf(stderr, "rados: %s needs a value\n", a);
+				return -EINVAL;
+			}
+			*slot = argv[++*i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Take our own options out of argv; the rest (words and --option value
  * pairs for the configuration) stay in o->args.  Returns 1 for --help.
@@ -139,59 +266,68 @@ static int parse_opts(int argc, const char **argv, struct opts *o)
 	o->args[o->nargs++] = argv[0];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char **slot = NULL;
+		int r;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			return 1;
-		if (!strcmp(a, "-c") || !strcmp(a, "--conf"))
-			slot = &o->conf;
-		else if (!strcmp(a, "--id") || !strcmp(a, "--user") || !strcmp(a, "-i"))
-			slot = &o->id;
-		else if (!strcmp(a, "-n") || !strcmp(a, "--name"))
-			slot = &o->name;
-		else if (!strcmp(a, "-p") || !strcmp(a, "--pool"))
-			slot = &o->pool;
-		else if (!strcmp(a, "-N") || !strcmp(a, "--namespace"))
-			slot = &o->nspace;
-		else if (!strcmp(a, "--object-locator"))
-			slot = &o->locator;
-		else if (!strcmp(a, "--run-name"))
-			slot = &o->run_name;
-		else if (!strncmp(a, "--pool=", 7))
-			o->pool = a + 7;
-		else if (!strncmp(a, "--namespace=", 12))
-			o->nspace = a + 12;
-		else if (!strcmp(a, "--all"))
+		if (!strcmp(a, "--all"))
 			o->all_ns = true;
 		else if (!strcmp(a, "--no-cleanup"))
 			o->no_cleanup = true;
-		else if (!strcmp(a, "-b") || !strcmp(a, "-t") || !strcmp(a, "--concurrent-ios")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "rados: %s needs a value\n", a);
-				return -EINVAL;
-			}
-			const char *v = argv[++i];
-			uint64_t n;
-			bool is_b = !strcmp(a, "-b");
-			if (parse_size(v, &n) != 0 || n > (is_b ? (1u << 30) : 65536u)) {
-				fprintf(stderr, "rados: bad value for %s: '%s'\n", a, v);
-				return -EINVAL;
-			}
-			if (is_b)
-				o->op_size = n;
-			else
-				o->concurrency = (int)n;
-		} else {
+		else if ((r = take_value_opt(argc, argv, &i, o)) < 0)
+			return r;
+		else if (r == 0)
 			o->args[o->nargs++] = a;
-		}
-		if (slot) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "rados: %s needs a value\n", a);
-				return -EINVAL;
-			}
-			*slot = argv[++i];
-		}
 	}
 	return 0;
+}
+
+static int parse_number(const char *opt, const char *v, uint64_t max, uint64_t *out)
+{
+	if (parse_size(v, out) != 0 || *out > max) {
+		fprintf(stderr, "rados: bad value for %s: '%s'\n", opt, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The omap key from --omap-key-file, named "(binary key)" in messages if not printable. */
+static int read_omap_key(struct opts *o)
+{
+	FILE *f = fopen(o->omap_key_file, "rb");
+	int rc = f ? read_all(f, &o->omap_key, &o->omap_key_len) : -errno;
+	if (f)
+		fclose(f);
+	if (rc) {
+		fprintf(stderr, "can't open %s: %s\n", o->omap_key_file, errstr(rc));
+		return rc;
+	}
+	o->omap_key_pretty = printable(o->omap_key, o->omap_key_len) ? o->omap_key : "(binary key)";
+	return 0;
+}
+
+/* Check and convert the option values parse_opts collected. */
+static int finish_opts(struct opts *o)
+{
+	uint64_t v;
+	if (o->op_size_arg) {
+		if (parse_number("-b", o->op_size_arg, 1u << 30, &v))
+			return -EINVAL;
+		o->op_size = v;
+	}
+	if (o->concurrency_arg) {
+		if (parse_number("-t", o->concurrency_arg, 65536, &v))
+			return -EINVAL;
+		o->concurrency = (int)v;
+	}
+	if (o->format && !strcmp(o->format, "json")) {
+		o->fmt = FMT_JSON;
+	} else if (o->format && !strcmp(o->format, "json-pretty")) {
+		o->fmt = FMT_JSON_PRETTY;
+	} else if (o->format) {
+		fprintf(stderr, "unrecognized format: %s\n", o->format);
+		return -EINVAL;
+	}
+	return o->omap_key_file ? read_omap_key(o) : 0;
 }
 
 /* Create, configure and connect; the leftover words end up in o->args. */
@@ -254,6 +390,27 @@ static int read_fd_all(FILE *f, char *buf, size_t len, size_t *got)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* @path for writing, "-" being standard output; failures are reported. */
+static int open_out(const char *path, FILE **out)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+	if (!f) {
+		int rc = -errno;
+		fprintf(stderr, "failed to open file: %s\n", errstr(rc));
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+/* Flush or close what open_out returned: 0 or -errno. */
+static int close_out(FILE *f)
+{
+	if (f == stdout)
+		return fflush(stdout) ? -errno : 0;
+	return fclose(f) ? -errno : 0;
+}
+
 static int do_put(rados_ioctx_t io, const char *obj, const char *path, uint64_t op_size,
 		  bool append)
 {
@@ -299,15 +456,11 @@ static int do_get(rados_ioctx_t io, const char *obj, const char *path, uint64_t 
 		rc = rados_read(io, obj, buf, op_size, off);
 		if (rc < 0)
 			break;
-		if (!f) {
-			/* Only once the object proved to exist. */
-			f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
-			if (!f) {
-				int e = errno;
-				fprintf(stderr, "failed to open file: %s\n", errstr(-e));
-				rc = -e;
-				break;
-			}
+		/* Open the output only once the object proved to exist. */
+		int orc = f ? 0 : open_out(path, &f);
+		if (orc) {
+			rc = orc;
+			break;
 		}
 		if (rc && fwrite(buf, 1, (size_t)rc, f) != (size_t)rc) {
 			rc = -EIO;
@@ -320,16 +473,14 @@ static int do_get(rados_ioctx_t io, const char *obj, const char *path, uint64_t 
 		}
 	}
 	free(buf);
-	if (f && f != stdout && fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (f == stdout)
-		fflush(stdout);
-	return rc;
+	int crc = f ? close_out(f) : 0;
+	return rc ? rc : crc;
 }
 
 /* ---- pools and listing ------------------------------------------------------------------ */
 
-static int cmd_lspools(rados_t c)
+/* The pool names, each NUL-terminated, then an empty one; free() it. */
+static int pool_names(rados_t c, char **out)
 {
 	char *buf = NULL;
 	int rc;
@@ -346,16 +497,56 @@ static int cmd_lspools(rados_t c)
 	}
 	if (rc < 0) {
 		fprintf(stderr, "error listing pools: %s\n", errstr(rc));
-	} else {
-		for (const char *p = buf; *p; p += strlen(p) + 1)
-			printf("%s\n", p);
-		rc = 0;
+		free(buf);
+		return rc;
 	}
-	free(buf);
+	*out = buf;
+	return 0;
+}
+
+static int cmd_lspools(rados_t c)
+{
+	char *names;
+	int rc = pool_names(c, &names);
+	if (rc)
+		return rc;
+	for (const char *p = names; *p; p += strlen(p) + 1)
+		printf("%s\n", p);
+	free(names);
+	return 0;
+}
+
+static int cmd_mkpool(rados_t c, const char *pool)
+{
+	int rc = rados_pool_create(c, pool);
+	if (rc < 0)
+		fprintf(stderr, "error creating pool %s: %s\n", pool, errstr(rc));
+	else
+		printf("successfully created pool %s\n", pool);
 	return rc;
 }
 
-static int cmd_ls(rados_ioctx_t io, bool all)
+static int cmd_rmpool(rados_t c, int n, const char **a)
+{
+	if (n < 4 || strcmp(a[1], a[2]) != 0 || strcmp(a[3], "--yes-i-really-really-mean-it")) {
+		fprintf(stderr, "WARNING:\n"
+				"  This will PERMANENTLY DESTROY an entire pool of objects "
+				"with no way back.\n"
+				"  To confirm, pass the pool to remove twice, followed by\n"
+				"  --yes-i-really-really-mean-it\n");
+		return -EPERM;
+	}
+	int rc = rados_pool_delete(c, a[1]);
+	if (rc == -ENOENT)
+		fprintf(stderr, "pool %s does not exist\n", a[1]);
+	else if (rc < 0)
+		fprintf(stderr, "error deleting pool %s: %s\n", a[1], errstr(rc));
+	else
+		printf("successfully deleted pool %s\n", a[1]);
+	return rc;
+}
+
+static int list_objects(rados_ioctx_t io, bool all)
 {
 	rados_list_ctx_t ctx = NULL;
 	int rc = rados_nobjects_list_open(io, &ctx);
@@ -387,73 +578,228 @@ static void format_time(time_t t, char *out, size_t size)
 	snprintf(out, size, "%s.000000%s", a, z);
 }
 
-static int cmd_listxattr(rados_ioctx_t io, const char *pool, const char *obj)
+/* ---- df ------------------------------------------------------------------------------------ */
+
+/*
+ * Ceph's byte_u_t: "0 B", "4 KiB", "1.5 MiB": whole multiples of the unit
+ * without decimals, otherwise the most decimals (2, 1, 0) that keep the text
+ * within 7 characters.
+ */
+static char *fmt_bytes(uint64_t v, char *buf, size_t size)
 {
-	rados_xattrs_iter_t it;
-	int rc = rados_getxattrs(io, obj, &it);
-	if (rc) {
-		fprintf(stderr, "error getting xattr set %s/%s: %s\n", pool, obj, errstr(rc));
-		return rc;
+	static const char *const units[] = {" B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB"};
+	size_t i = 0;
+	uint64_t mult = 1;
+	while (i + 1 < sizeof(units) / sizeof(units[0]) && v / mult >= 1024) {
+		mult <<= 10;
+		i++;
 	}
-	const char *name, *val;
-	size_t len;
-	while (rados_getxattrs_next(it, &name, &val, &len) == 0 && name)
-		printf("%s\n", name);
-	rados_getxattrs_end(it);
+	if (i == 0 || v % mult == 0) {
+		snprintf(buf, size, "%" PRIu64 "%s", v / mult, units[i]);
+		return buf;
+	}
+	for (int prec = 2; prec >= 0; prec--)
+		if (snprintf(buf, size, "%.*f%s", prec, (double)v / (double)mult, units[i]) <= 7)
+			break;
+	return buf;
+}
+
+#define DF_COLS 14
+#define DF_CELL 256 /* a pool name, or a number */
+
+/*
+ * Ceph's TextTable: each column as wide as its widest cell, two spaces
+ * apart, the first left-aligned (and padded), the others right-aligned.
+ */
+static void print_table(const char *const *heads, char (*cells)[DF_COLS][DF_CELL], size_t nrows)
+{
+	size_t w[DF_COLS];
+	for (size_t c = 0; c < DF_COLS; c++) {
+		w[c] = strlen(heads[c]);
+		for (size_t r = 0; r < nrows; r++)
+			if (strlen(cells[r][c]) > w[c])
+				w[c] = strlen(cells[r][c]);
+	}
+	for (size_t r = 0; r <= nrows; r++) {
+		for (size_t c = 0; c < DF_COLS; c++) {
+			const char *s = r ? cells[r - 1][c] : heads[c];
+			printf(c ? "  %*s" : "%-*s", (int)w[c], s);
+		}
+		printf("\n");
+	}
+}
+
+struct df_pool {
+	char name[DF_CELL];
+	struct rados_pool_stat_t st;
+};
+
+static int df_text(const struct df_pool *p, size_t n)
+{
+	static const char *const heads[DF_COLS] = {
+	    "POOL_NAME",  "USED",	"OBJECTS", "CLONES", "COPIES", "MISSING_ON_PRIMARY",
+	    "UNFOUND",	  "DEGRADED",	"RD_OPS",  "RD",     "WR_OPS", "WR",
+	    "USED COMPR", "UNDER COMPR"};
+	char(*cells)[DF_COLS][DF_CELL] = calloc(n ? n : 1, sizeof(*cells));
+	if (!cells)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct rados_pool_stat_t *s = &p[i].st;
+		const uint64_t counts[] = {
+		    s->num_objects,	    s->num_object_clones,
+		    s->num_object_copies,   s->num_objects_missing_on_primary,
+		    s->num_objects_unfound, s->num_objects_degraded};
+		char(*row)[DF_CELL] = cells[i];
+		snprintf(row[0], DF_CELL, "%s", p[i].name);
+		fmt_bytes(s->num_bytes, row[1], DF_CELL);
+		for (size_t k = 0; k < 6; k++)
+			snprintf(row[2 + k], DF_CELL, "%" PRIu64, counts[k]);
+		snprintf(row[8], DF_CELL, "%" PRIu64, s->num_rd);
+		fmt_bytes(s->num_rd_kb << 10, row[9], DF_CELL);
+		snprintf(row[10], DF_CELL, "%" PRIu64, s->num_wr);
+		fmt_bytes(s->num_wr_kb << 10, row[11], DF_CELL);
+		fmt_bytes(s->compressed_bytes_alloc, row[12], DF_CELL);
+		fmt_bytes(s->compressed_bytes_orig, row[13], DF_CELL);
+	}
+	print_table(heads, cells, n);
+	free(cells);
 	return 0;
 }
 
-static int cmd_getxattr(rados_ioctx_t io, const char *pool, const char *obj, const char *attr)
+static void df_totals_text(const struct rados_cluster_stat_t *t)
 {
-	char *buf = NULL;
-	int rc;
-	for (size_t len = 4096;; len *= 2) {
-		char *n = realloc(buf, len);
-		if (!n) {
-			rc = -ENOMEM;
-			break;
-		}
-		buf = n;
-		rc = rados_getxattr(io, obj, attr, buf, len);
-		if (rc != -ERANGE || len > (1u << 24))
-			break;
-	}
-	if (rc < 0)
-		fprintf(stderr, "error getting xattr %s/%s/%s: %s\n", pool, obj, attr, errstr(rc));
-	else
-		fwrite(buf, 1, (size_t)rc, stdout);
-	free(buf);
-	return rc < 0 ? rc : 0;
+	char a[32], b[32], c[32];
+	printf("\ntotal_objects    %" PRIu64 "\n", t->num_objects);
+	printf("total_used       %s\n", fmt_bytes(t->kb_used << 10, a, sizeof(a)));
+	printf("total_avail      %s\n", fmt_bytes(t->kb_avail << 10, b, sizeof(b)));
+	printf("total_space      %s\n", fmt_bytes(t->kb << 10, c, sizeof(c)));
 }
 
-static int cmd_setxattr(rados_ioctx_t io, const char *pool, const char *obj, const char *attr,
-			const char *val)
+/* Ceph's field names; its formatter prints these unsigned counters as int64. */
+static void df_json_pool(struct json_w *w, rados_t c, const struct df_pool *p)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = 0;
-	if (!val) {
-		/* The value from standard input. */
-		size_t cap = 0, r;
-		char tmp[4096];
-		while ((r = fread(tmp, 1, sizeof(tmp), stdin)) > 0) {
-			if (len + r > cap) {
-				cap = (len + r) * 2;
-				char *n = realloc(buf, cap);
-				if (!n) {
-					free(buf);
-					return -ENOMEM;
-				}
-				buf = n;
-			}
-			memcpy(buf + len, tmp, r);
-			len += r;
-		}
+	const struct rados_pool_stat_t *s = &p->st;
+	json_w_obj_begin(w);
+	json_w_kv_str(w, "name", p->name);
+	int64_t id = rados_pool_lookup(c, p->name);
+	if (id >= 0)
+		json_w_kv_int(w, "id", id);
+	json_w_kv_int(w, "size_bytes", (int64_t)s->num_bytes);
+	json_w_kv_int(w, "size_kb", (int64_t)s->num_kb);
+	json_w_kv_int(w, "num_objects", (int64_t)s->num_objects);
+	json_w_kv_int(w, "num_object_clones", (int64_t)s->num_object_clones);
+	json_w_kv_int(w, "num_object_copies", (int64_t)s->num_object_copies);
+	json_w_kv_int(w, "num_objects_missing_on_primary",
+		      (int64_t)s->num_objects_missing_on_primary);
+	json_w_kv_int(w, "num_objects_unfound", (int64_t)s->num_objects_unfound);
+	json_w_kv_int(w, "num_objects_degraded", (int64_t)s->num_objects_degraded);
+	json_w_kv_int(w, "read_ops", (int64_t)s->num_rd);
+	json_w_kv_int(w, "read_bytes", (int64_t)(s->num_rd_kb * 1024));
+	json_w_kv_int(w, "write_ops", (int64_t)s->num_wr);
+	json_w_kv_int(w, "write_bytes", (int64_t)(s->num_wr_kb * 1024));
+	json_w_kv_int(w, "compress_bytes_used", (int64_t)s->compressed_bytes_alloc);
+	json_w_kv_int(w, "compress_under_bytes", (int64_t)s->compressed_bytes_orig);
+	json_w_obj_end(w);
+}
+
+/* {"pools":[...],"total_objects":..}: compact without a final newline, as Ceph. */
+static int df_json(rados_t c, const struct df_pool *p, size_t n,
+		   const struct rados_cluster_stat_t *t, bool pretty)
+{
+	struct buf out = BUF_INIT;
+	struct json_w w;
+	json_w_init(&w, &out, pretty);
+	json_w_obj_begin(&w);
+	json_w_key(&w, "pools");
+	json_w_arr_begin(&w);
+	for (size_t i = 0; i < n; i++)
+		df_json_pool(&w, c, &p[i]);
+	json_w_arr_end(&w);
+	json_w_kv_int(&w, "total_objects", (int64_t)t->num_objects);
+	json_w_kv_int(&w, "total_used", (int64_t)t->kb_used);
+	json_w_kv_int(&w, "total_avail", (int64_t)t->kb_avail);
+	json_w_kv_int(&w, "total_space", (int64_t)t->kb);
+	json_w_obj_end(&w);
+	int rc = json_w_error(&w);
+	if (!rc)
+		printf("%.*s%s", (int)out.len, (const char *)out.data, pretty ? "\n" : "");
+	buf_fini(&out);
+	return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct df_pool *)a)->name, ((const struct df_pool *)b)->name);
+}
+
+/* -p POOL alone, else every pool, by name (Ceph keeps them in a std::map). */
+static int df_collect(rados_t c, const char *only, struct df_pool **out, size_t *out_n)
+{
+	char *names = NULL;
+	int rc = only ? 0 : pool_names(c, &names);
+	if (rc)
+		return rc;
+	size_t n = 0;
+	for (const char *s = names; s && *s; s += strlen(s) + 1)
+		n++;
+	struct df_pool *p = calloc(only ? 1 : n + 1, sizeof(*p));
+	if (!p) {
+		free(names);
+		return -ENOMEM;
 	}
-	rc = rados_setxattr(io, obj, attr, val ? val : buf, val ? strlen(val) : len);
-	free(buf);
-	if (rc < 0)
-		fprintf(stderr, "error setting xattr %s/%s/%s: %s\n", pool, obj, attr, errstr(rc));
+	if (only)
+		snprintf(p[n++].name, sizeof(p->name), "%s", only);
+	for (size_t i = 0, k = 0; names && names[k]; i++, k += strlen(names + k) + 1)
+		snprintf(p[i].name, sizeof(p->name), "%s", names + k);
+	free(names);
+	qsort(p, n, sizeof(*p), name_cmp);
+	*out = p;
+	*out_n = n;
+	return 0;
+}
+
+static int pool_stat(rados_t c, struct df_pool *p)
+{
+	rados_ioctx_t io;
+	int rc = rados_ioctx_create(c, p->name, &io);
+	if (rc)
+		return rc;
+	rc = rados_ioctx_pool_stat(io, &p->st);
+	rados_ioctx_destroy(io);
+	return rc;
+}
+
+static int cmd_df(rados_t c, const struct opts *o)
+{
+	struct df_pool *p;
+	size_t n;
+	struct rados_cluster_stat_t t;
+	int rc = df_collect(c, o->pool, &p, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = pool_stat(c, &p[i]);
+	if (rc == -ENOENT && o->pool) {
+		fprintf(stderr, "error opening pool %s: %s\n", o->pool, errstr(rc));
+		goto out_free;
+	}
+	if (rc) {
+		fprintf(stderr, "error fetching pool stats: %s\n", errstr(rc));
+		goto out_free;
+	}
+	if (o->fmt == FMT_PLAIN && (rc = df_text(p, n)) != 0)
+		goto out_free;
+	rc = rados_cluster_stat(c, &t);
+	if (rc) {
+		fprintf(stderr, "error getting total cluster usage: %s\n", errstr(rc));
+		goto out_free;
+	}
+	if (o->fmt == FMT_PLAIN)
+		df_totals_text(&t);
+	else
+		rc = df_json(c, p, n, &t, o->fmt == FMT_JSON_PRETTY);
+out_free:
+	free(p);
 	return rc;
 }
 
@@ -809,154 +1155,503 @@ out:
 	return rc;
 }
 
-/* ---- dispatch ------------------------------------------------------------------------------ */
+/* ---- omap ---------------------------------------------------------------------------------- */
 
-/* Run a command that needs an io context. */
-static int run_pool_cmd(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+/* One row of hexdump(): offset, 16 bytes in two groups of 8, the printable ones. */
+static void hexdump_row(const unsigned char *p, size_t off, size_t len)
 {
-	const char *pool = o->pool, *cmd = a[0];
-	int rc;
-	if (!strcmp(cmd, "ls"))
-		return cmd_ls(io, o->all_ns && !o->nspace);
-	if (!strcmp(cmd, "bench") && n >= 3) {
-		int secs = atoi(a[1]);
-		if (secs <= 0) {
-			fprintf(stderr, "Invalid value for seconds: '%s'\n", a[1]);
-			return -EINVAL;
-		}
-		return cmd_bench(io, o, secs, a[2]);
+	printf("%08zx ", off);
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 8)
+			printf(" ");
+		if (off + i < len)
+			printf(" %02x", p[off + i]);
+		else
+			printf("   ");
 	}
-	if (!strcmp(cmd, "cleanup")) {
-		rc = bench_cleanup(io, o->run_name ? o->run_name : BENCH_META);
-		if (rc)
-			fprintf(stderr, "error during cleanup: %s\n", errstr(rc));
-		return rc;
-	}
-	if (!strcmp(cmd, "rm") && n >= 2) {
-		for (int i = 1; i < n; i++) {
-			rc = rados_remove(io, a[i]);
-			if (rc < 0) {
-				fprintf(stderr, "error removing %s>%s%s%s: %s\n", pool,
-					o->nspace ? o->nspace : "", o->nspace ? "/" : "", a[i],
-					errstr(rc));
-				return rc;
-			}
-		}
-		return 0;
-	}
-	if (n < 2)
-		return -EINVAL;
-	const char *obj = a[1];
-	if (!strcmp(cmd, "stat")) {
-		uint64_t size;
-		time_t mtime;
-		rc = rados_stat(io, obj, &size, &mtime);
-		if (rc < 0) {
-			fprintf(stderr, " error stat-ing %s/%s: %s\n", pool, obj, errstr(rc));
-			return rc;
-		}
-		char t[64];
-		format_time(mtime, t, sizeof(t));
-		printf("%s/%s mtime %s, size %" PRIu64 "\n", pool, obj, t, size);
-		return 0;
-	}
-	if (!strcmp(cmd, "create")) {
-		rados_write_op_t w = rados_create_write_op();
-		if (!w)
-			return -ENOMEM;
-		rados_write_op_create(w, LIBRADOS_CREATE_EXCLUSIVE, NULL);
-		rc = rados_write_op_operate(w, io, obj, NULL, 0);
-		rados_release_write_op(w);
-		if (rc < 0)
-			fprintf(stderr, "error creating %s/%s: %s\n", pool, obj, errstr(rc));
-		return rc;
-	}
-	if (!strcmp(cmd, "listxattr"))
-		return cmd_listxattr(io, pool, obj);
-	if (n < 3)
-		return -EINVAL;
-	if (!strcmp(cmd, "put") || !strcmp(cmd, "append")) {
-		bool append = cmd[0] == 'a';
-		rc = do_put(io, obj, a[2], o->op_size, append);
-		if (rc < 0)
-			fprintf(stderr, "error %s %s/%s: %s\n", append ? "appending" : "putting",
-				pool, obj, errstr(rc));
-		return rc;
-	}
-	if (!strcmp(cmd, "get")) {
-		rc = do_get(io, obj, a[2], o->op_size);
-		if (rc < 0)
-			fprintf(stderr, "error getting %s/%s: %s\n", pool, obj, errstr(rc));
-		return rc;
-	}
-	if (!strcmp(cmd, "truncate")) {
-		char *end;
-		long long size = strtoll(a[2], &end, 10);
-		if (*end || size < 0) {
-			fprintf(stderr, "Invalid value for size: '%s'\n", a[2]);
-			return -EINVAL;
-		}
-		rc = rados_trunc(io, obj, (uint64_t)size);
-		if (rc < 0)
-			fprintf(stderr, "error truncating oid %s to %lld: %s\n", obj, size,
-				errstr(rc));
-		return rc;
-	}
-	if (!strcmp(cmd, "getxattr"))
-		return cmd_getxattr(io, pool, obj, a[2]);
-	if (!strcmp(cmd, "setxattr") && n <= 4)
-		return cmd_setxattr(io, pool, obj, a[2], n == 4 ? a[3] : NULL);
-	if (!strcmp(cmd, "rmxattr")) {
-		rc = rados_rmxattr(io, obj, a[2]);
-		if (rc < 0)
-			fprintf(stderr, "error removing xattr %s/%s/%s: %s\n", pool, obj, a[2],
-				errstr(rc));
-		return rc;
-	}
-	return -EINVAL;
+	printf("  |");
+	for (size_t i = 0; i < 16 && off + i < len; i++)
+		putchar(p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.');
+	printf("|");
 }
 
-static int run(rados_t c, const struct opts *o, int n, const char **a)
+/*
+ * Ceph's bufferlist::hexdump (Pacific): `hexdump -C`'s layout, then the
+ * length, nothing at all for no bytes.  A row of one repeated byte that
+ * repeats the row before it is folded into a single "*"; the last row is
+ * always shown.  "Repeated byte" follows Ceph's bookkeeping: the byte is
+ * the first one of the last row that started with a different byte.
+ */
+static void hexdump(const void *data, size_t len)
 {
-	const char *cmd = a[0];
-	int rc;
-	if (!strcmp(cmd, "lspools"))
-		return cmd_lspools(c);
-	if (!strcmp(cmd, "mkpool") && n >= 2) {
-		rc = rados_pool_create(c, a[1]);
-		if (rc < 0)
-			fprintf(stderr, "error creating pool %s: %s\n", a[1], errstr(rc));
-		else
-			printf("successfully created pool %s\n", a[1]);
-		return rc;
-	}
-	if (!strcmp(cmd, "rmpool") && n >= 2) {
-		if (n < 4 || strcmp(a[1], a[2]) != 0 ||
-		    strcmp(a[3], "--yes-i-really-really-mean-it") != 0) {
-			fprintf(stderr, "WARNING:\n"
-					"  This will PERMANENTLY DESTROY an entire pool of objects "
-					"with no way back.\n"
-					"  To confirm, pass the pool to remove twice, followed by\n"
-					"  --yes-i-really-really-mean-it\n");
-			return -EPERM;
+	const unsigned char *p = data;
+	unsigned char last = len ? p[0] : 0;
+	bool was_same = false, did_star = false;
+	for (size_t off = 0; off < len; off += 16) {
+		if (off + 16 < len) {
+			bool same = true;
+			for (size_t i = 0; i < 16; i++) {
+				if (p[off + i] == last)
+					continue;
+				if (i > 0) {
+					same = false;
+					continue;
+				}
+				last = p[off];
+				was_same = did_star = false;
+			}
+			if (same && was_same) {
+				if (!did_star)
+					printf("\n*");
+				did_star = true;
+				continue;
+			}
+			was_same = same;
+			did_star &= same;
 		}
-		rc = rados_pool_delete(c, a[1]);
-		if (rc == -ENOENT)
-			fprintf(stderr, "pool %s does not exist\n", a[1]);
-		else if (rc < 0)
-			fprintf(stderr, "error deleting pool %s: %s\n", a[1], errstr(rc));
+		if (off)
+			printf("\n");
+		hexdump_row(p, off, len);
+	}
+	if (len)
+		printf("\n%08zx\n", len);
+}
+
+/* "value (N bytes) :", the hexdump and an empty line, as getomapval and listomapvals print. */
+static void print_value(const char *v, size_t len)
+{
+	printf("value (%zu bytes) :\n", len);
+	hexdump(v, len);
+	printf("\n");
+}
+
+/* The key an omap command names: from --omap-key-file, else the word after the object. */
+struct omap_key {
+	const char *key, *pretty; /* pretty: how messages show it */
+	size_t len;
+	int next; /* index of the word after the key */
+};
+
+static struct omap_key omap_key_of(const struct opts *o, const char **a)
+{
+	if (o->omap_key)
+		return (struct omap_key){o->omap_key, o->omap_key_pretty, o->omap_key_len, 2};
+	return (struct omap_key){a[2], a[2], strlen(a[2]), 3};
+}
+
+/* Run @w (NULL: allocation failed) on @obj, then release it. */
+static int write_op_run(rados_write_op_t w, rados_ioctx_t io, const char *obj)
+{
+	if (!w)
+		return -ENOMEM;
+	int rc = rados_write_op_operate(w, io, obj, NULL, 0);
+	rados_release_write_op(w);
+	return rc;
+}
+
+typedef void (*omap_visit_fn)(const char *key, size_t klen, const char *val, size_t vlen);
+
+/*
+ * Walk @obj's omap in key order, OMAP_PAGE entries a round trip (keys only
+ * with @keys_only), calling @visit for each.  A page resumes after the last
+ * key seen as a C string, as librados' C API takes it.
+ */
+static int omap_walk(rados_ioctx_t io, const char *obj, bool keys_only, omap_visit_fn visit)
+{
+	char *after = NULL;
+	unsigned char more = 1;
+	int rc = 0;
+	while (!rc && more) {
+		rados_read_op_t r = rados_create_read_op();
+		rados_omap_iter_t it = NULL;
+		int prval = 0;
+		if (!r) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (keys_only)
+			rados_read_op_omap_get_keys2(r, after, OMAP_PAGE, &it, &more, &prval);
 		else
-			printf("successfully deleted pool %s\n", a[1]);
+			rados_read_op_omap_get_vals2(r, after, NULL, OMAP_PAGE, &it, &more, &prval);
+		rc = rados_read_op_operate(r, io, obj, 0);
+		if (!rc)
+			rc = prval;
+		char *k, *v;
+		size_t kl, vl, got = 0;
+		while (!rc && rados_omap_get_next2(it, &k, &v, &kl, &vl) == 0 && k) {
+			visit(k, kl, v, vl);
+			got++;
+			free(after);
+			if (!(after = strndup(k, kl)))
+				rc = -ENOMEM;
+		}
+		more &= got > 0;
+		rados_omap_get_end(it);
+		rados_release_read_op(r);
+	}
+	free(after);
+	return rc;
+}
+
+static void print_key(const char *key, size_t klen, const char *val, size_t vlen)
+{
+	(void)val;
+	(void)vlen;
+	fwrite(key, 1, klen, stdout);
+	printf("\n");
+}
+
+/* Ceph hexdumps a key with an unprintable byte, under "key (N bytes):". */
+static void print_entry(const char *key, size_t klen, const char *val, size_t vlen)
+{
+	if (printable(key, klen)) {
+		fwrite(key, 1, klen, stdout);
+	} else {
+		printf("key (%zu bytes):\n", klen);
+		hexdump(key, klen);
+	}
+	printf("\n");
+	print_value(val, vlen);
+}
+
+static int cmd_listomapkeys(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	int rc = omap_walk(io, a[1], true, print_key);
+	return rc ? obj_err(rc, "getting omap key set", o->pool, a[1], NULL) : 0;
+}
+
+static int cmd_listomapvals(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	int rc = omap_walk(io, a[1], false, print_entry);
+	return rc ? obj_err(rc, "getting omap keys", o->pool, a[1], NULL) : 0;
+}
+
+/* The value of --input-file, else @arg, else all of standard input; free() *out. */
+static int omap_value(const struct opts *o, const char *arg, char **out, size_t *out_len)
+{
+	if (!o->input_file && arg) {
+		*out_len = strlen(arg);
+		return (*out = strdup(arg)) ? 0 : -ENOMEM;
+	}
+	if (!o->input_file)
+		return read_all(stdin, out, out_len);
+	FILE *f = fopen(o->input_file, "rb");
+	int rc = f ? read_all(f, out, out_len) : -errno;
+	if (f)
+		fclose(f);
+	if (rc)
+		fprintf(stderr, "error reading file %s: can't open %s: %s\n", o->input_file,
+			o->input_file, errstr(rc));
+	return rc;
+}
+
+static int cmd_setomapval(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	struct omap_key k = omap_key_of(o, a);
+	char *v;
+	size_t vlen;
+	int rc = omap_value(o, k.next < n ? a[k.next] : NULL, &v, &vlen);
+	if (rc)
+		return rc;
+	rados_write_op_t w = rados_create_write_op();
+	if (w)
+		rados_write_op_omap_set2(w, &k.key, (const char *const *)&v, &k.len, &vlen, 1);
+	rc = write_op_run(w, io, a[1]);
+	free(v);
+	return rc ? obj_err(rc, "setting omap value", o->pool, a[1], k.pretty) : 0;
+}
+
+/* Fetch one value: 1 and *out_val (valid until rados_omap_get_end(*out_it)) or 0 if absent. */
+static int omap_get_one(rados_ioctx_t io, const char *obj, const struct omap_key *k,
+			rados_omap_iter_t *out_it, char **out_val, size_t *out_len)
+{
+	rados_read_op_t r = rados_create_read_op();
+	if (!r)
+		return -ENOMEM;
+	int prval = 0;
+	rados_read_op_omap_get_vals_by_keys2(r, &k->key, 1, &k->len, out_it, &prval);
+	int rc = rados_read_op_operate(r, io, obj, 0);
+	rados_release_read_op(r);
+	if (!rc)
+		rc = prval;
+	if (rc)
+		return rc;
+	char *key;
+	size_t klen;
+	if (rados_omap_get_next2(*out_it, &key, out_val, &klen, out_len) == 0 && key &&
+	    klen == k->len && !memcmp(key, k->key, klen))
+		return 1;
+	return 0;
+}
+
+/* With an output file ("-": standard output) the raw value, else a hexdump. */
+static int cmd_getomapval(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	struct omap_key k = omap_key_of(o, a);
+	rados_omap_iter_t it = NULL;
+	char *val;
+	size_t len;
+	int rc = omap_get_one(io, a[1], &k, &it, &val, &len);
+	if (rc < 0) {
+		obj_err(rc, "getting omap value", o->pool, a[1], k.pretty);
+	} else if (rc == 0) {
+		printf("No such key: %s/%s/%s\n", o->pool, a[1], k.pretty);
+		rc = -ENOENT;
+	} else if (k.next < n) {
+		FILE *f = NULL;
+		fprintf(stderr, "Writing to %s\n", a[k.next]);
+		rc = open_out(a[k.next], &f);
+		if (!rc && fwrite(val, 1, len, f) != len)
+			rc = -EIO;
+		if (f && close_out(f) && !rc)
+			rc = -EIO;
+	} else {
+		print_value(val, len);
+		rc = 0;
+	}
+	rados_omap_get_end(it);
+	return rc;
+}
+
+static int cmd_rmomapkey(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	struct omap_key k = omap_key_of(o, a);
+	rados_write_op_t w = rados_create_write_op();
+	if (w)
+		rados_write_op_omap_rm_keys2(w, &k.key, &k.len, 1);
+	int rc = write_op_run(w, io, a[1]);
+	return rc ? obj_err(rc, "removing omap key", o->pool, a[1], k.pretty) : 0;
+}
+
+/* Stops at the first failure; Ceph's message has "/" where others have ": ". */
+static int cmd_clearomap(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	for (int i = 1; i < n; i++) {
+		rados_write_op_t w = rados_create_write_op();
+		if (w)
+			rados_write_op_omap_clear(w);
+		int rc = write_op_run(w, io, a[i]);
+		if (rc) {
+			fprintf(stderr, "error clearing omap keys %s/%s/%s\n", o->pool, a[i],
+				errstr(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- object commands ------------------------------------------------------------------------ */
+
+static int cmd_ls(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	(void)a;
+	return list_objects(io, o->all_ns && !o->nspace);
+}
+
+static int cmd_stat(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	uint64_t size;
+	time_t mtime;
+	int rc = rados_stat(io, a[1], &size, &mtime);
+	if (rc < 0) {
+		fprintf(stderr, " error stat-ing %s/%s: %s\n", o->pool, a[1], errstr(rc));
 		return rc;
 	}
-	static const char *const pool_cmds[] = {
-	    "ls",	"stat",	    "get",	"put",	   "append",	"rm",	 "create",
-	    "truncate", "setxattr", "getxattr", "rmxattr", "listxattr", "bench", "cleanup"};
-	bool known = false;
+	char t[64];
+	format_time(mtime, t, sizeof(t));
+	printf("%s/%s mtime %s, size %" PRIu64 "\n", o->pool, a[1], t, size);
+	return 0;
+}
+
+static int cmd_get(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	int rc = do_get(io, a[1], a[2], o->op_size);
+	return rc < 0 ? obj_err(rc, "getting", o->pool, a[1], NULL) : 0;
+}
+
+static int cmd_put(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	bool append = !strcmp(a[0], "append");
+	int rc = do_put(io, a[1], a[2], o->op_size, append);
+	return rc < 0 ? obj_err(rc, append ? "appending" : "putting", o->pool, a[1], NULL) : 0;
+}
+
+static int cmd_rm(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	for (int i = 1; i < n; i++) {
+		int rc = rados_remove(io, a[i]);
+		if (rc < 0) {
+			fprintf(stderr, "error removing %s>%s%s%s: %s\n", o->pool,
+				o->nspace ? o->nspace : "", o->nspace ? "/" : "", a[i], errstr(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int cmd_create(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	rados_write_op_t w = rados_create_write_op();
+	if (w)
+		rados_write_op_create(w, LIBRADOS_CREATE_EXCLUSIVE, NULL);
+	int rc = write_op_run(w, io, a[1]);
+	return rc < 0 ? obj_err(rc, "creating", o->pool, a[1], NULL) : 0;
+}
+
+static int cmd_truncate(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)o;
+	(void)n;
+	char *end;
+	long long size = strtoll(a[2], &end, 10);
+	if (*end || size < 0) {
+		fprintf(stderr, "Invalid value for size: '%s'\n", a[2]);
+		return -EINVAL;
+	}
+	int rc = rados_trunc(io, a[1], (uint64_t)size);
+	if (rc < 0)
+		fprintf(stderr, "error truncating oid %s to %lld: %s\n", a[1], size, errstr(rc));
+	return rc;
+}
+
+static int cmd_listxattr(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	rados_xattrs_iter_t it;
+	int rc = rados_getxattrs(io, a[1], &it);
+	if (rc)
+		return obj_err(rc, "getting xattr set", o->pool, a[1], NULL);
+	const char *name, *val;
+	size_t len;
+	while (rados_getxattrs_next(it, &name, &val, &len) == 0 && name)
+		printf("%s\n", name);
+	rados_getxattrs_end(it);
+	return 0;
+}
+
+static int cmd_getxattr(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	char *buf = NULL;
+	int rc;
+	for (size_t len = 4096;; len *= 2) {
+		char *nb = realloc(buf, len);
+		if (!nb) {
+			rc = -ENOMEM;
+			break;
+		}
+		buf = nb;
+		rc = rados_getxattr(io, a[1], a[2], buf, len);
+		if (rc != -ERANGE || len > (1u << 24))
+			break;
+	}
+	if (rc < 0)
+		obj_err(rc, "getting xattr", o->pool, a[1], a[2]);
+	else
+		fwrite(buf, 1, (size_t)rc, stdout);
+	free(buf);
+	return rc < 0 ? rc : 0;
+}
+
+/* The value from the command line, else all of standard input. */
+static int cmd_setxattr(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	char *in = NULL;
+	size_t len = n == 4 ? strlen(a[3]) : 0;
+	int rc = n == 4 ? 0 : read_all(stdin, &in, &len);
+	if (rc)
+		return rc;
+	rc = rados_setxattr(io, a[1], a[2], n == 4 ? a[3] : in, len);
+	free(in);
+	return rc < 0 ? obj_err(rc, "setting xattr", o->pool, a[1], a[2]) : 0;
+}
+
+static int cmd_rmxattr(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	int rc = rados_rmxattr(io, a[1], a[2]);
+	return rc < 0 ? obj_err(rc, "removing xattr", o->pool, a[1], a[2]) : 0;
+}
+
+static int cmd_bench_words(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	int secs = atoi(a[1]);
+	if (secs <= 0) {
+		fprintf(stderr, "Invalid value for seconds: '%s'\n", a[1]);
+		return -EINVAL;
+	}
+	return cmd_bench(io, o, secs, a[2]);
+}
+
+static int cmd_cleanup(rados_ioctx_t io, const struct opts *o, int n, const char **a)
+{
+	(void)n;
+	(void)a;
+	int rc = bench_cleanup(io, o->run_name ? o->run_name : BENCH_META);
+	if (rc)
+		fprintf(stderr, "error during cleanup: %s\n", errstr(rc));
+	return rc;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------ */
+
+/*
+ * Commands on one pool's objects.  min/max count the words including the
+ * command (max 0: no limit); with --omap-key-file, commands that name an
+ * omap key take one word less.
+ */
+static const struct pool_cmd {
+	const char *name;
+	int min, max;
+	bool omap_key;
+	int (*fn)(rados_ioctx_t io, const struct opts *o, int n, const char **a);
+} pool_cmds[] = {
+    {"ls", 1, 0, false, cmd_ls},
+    {"stat", 2, 0, false, cmd_stat},
+    {"get", 3, 0, false, cmd_get},
+    {"put", 3, 0, false, cmd_put},
+    {"append", 3, 0, false, cmd_put},
+    {"rm", 2, 0, false, cmd_rm},
+    {"create", 2, 0, false, cmd_create},
+    {"truncate", 3, 0, false, cmd_truncate},
+    {"listxattr", 2, 0, false, cmd_listxattr},
+    {"getxattr", 3, 0, false, cmd_getxattr},
+    {"setxattr", 3, 4, false, cmd_setxattr},
+    {"rmxattr", 3, 0, false, cmd_rmxattr},
+    {"bench", 3, 0, false, cmd_bench_words},
+    {"cleanup", 1, 0, false, cmd_cleanup},
+    {"listomapkeys", 2, 0, false, cmd_listomapkeys},
+    {"listomapvals", 2, 0, false, cmd_listomapvals},
+    {"getomapval", 3, 4, true, cmd_getomapval},
+    {"setomapval", 3, 4, true, cmd_setomapval},
+    {"rmomapkey", 3, 3, true, cmd_rmomapkey},
+    {"clearomap", 2, 0, false, cmd_clearomap},
+};
+
+static const struct pool_cmd *find_pool_cmd(const char *name)
+{
 	for (size_t i = 0; i < sizeof(pool_cmds) / sizeof(pool_cmds[0]); i++)
-		known |= !strcmp(cmd, pool_cmds[i]);
-	if (!known) {
-		fprintf(stderr, "unrecognized command %s; -h or --help for usage\n", cmd);
+		if (!strcmp(pool_cmds[i].name, name))
+			return &pool_cmds[i];
+	return NULL;
+}
+
+/* Check the word count, open the pool (with -N / --object-locator / --all) and run. */
+static int run_pool_cmd(rados_t c, const struct opts *o, const struct pool_cmd *pc, int n,
+			const char **a)
+{
+	int shift = pc->omap_key && o->omap_key ? 1 : 0;
+	if (n < pc->min - shift || (pc->max && n > pc->max - shift)) {
+		usage(stderr);
 		return -EINVAL;
 	}
 	if (!o->pool) {
@@ -964,7 +1659,7 @@ static int run(rados_t c, const struct opts *o, int n, const char **a)
 		return -EINVAL;
 	}
 	rados_ioctx_t io;
-	rc = rados_ioctx_create(c, o->pool, &io);
+	int rc = rados_ioctx_create(c, o->pool, &io);
 	if (rc < 0) {
 		fprintf(stderr, "error opening pool %s: %s\n", o->pool, errstr(rc));
 		return rc;
@@ -973,30 +1668,56 @@ static int run(rados_t c, const struct opts *o, int n, const char **a)
 		rados_ioctx_locator_set_key(io, o->locator);
 	if (o->nspace)
 		rados_ioctx_set_namespace(io, o->nspace);
-	else if (o->all_ns && !strcmp(cmd, "ls"))
+	else if (o->all_ns && pc->fn == cmd_ls)
 		rados_ioctx_set_namespace(io, LIBRADOS_ALL_NSPACES);
-	rc = run_pool_cmd(io, o, n, a);
-	if (rc == -EINVAL && n < 3 && strcmp(cmd, "ls") && strcmp(cmd, "cleanup"))
-		usage(stderr);
+	rc = pc->fn(io, o, n, a);
 	rados_ioctx_destroy(io);
 	return rc;
+}
+
+static int run(rados_t c, const struct opts *o, int n, const char **a)
+{
+	const char *cmd = a[0];
+	/* Ceph refuses these without a pool whatever the command. */
+	if (o->locator && !o->pool) {
+		fprintf(stderr, "pool name must be specified with --object-locator\n");
+		return -EINVAL;
+	}
+	if (o->nspace && !o->pool) {
+		fprintf(stderr, "pool name must be specified with --namespace\n");
+		return -EINVAL;
+	}
+	if (!strcmp(cmd, "lspools"))
+		return cmd_lspools(c);
+	if (!strcmp(cmd, "df"))
+		return cmd_df(c, o);
+	if (!strcmp(cmd, "mkpool") && n >= 2)
+		return cmd_mkpool(c, a[1]);
+	if (!strcmp(cmd, "rmpool") && n >= 2)
+		return cmd_rmpool(c, n, a);
+	const struct pool_cmd *pc = find_pool_cmd(cmd);
+	if (pc)
+		return run_pool_cmd(c, o, pc, n, a);
+	if (!strcmp(cmd, "mkpool") || !strcmp(cmd, "rmpool")) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	fprintf(stderr, "unrecognized command %s; -h or --help for usage\n", cmd);
+	return -EINVAL;
 }
 
 int main(int argc, const char **argv)
 {
 	struct opts o = {0};
+	rados_t c;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc) {
 		usage(rc > 0 ? stdout : stderr);
-		free(o.args);
-		return rc > 0 ? 0 : 1;
+		goto out;
 	}
-	rados_t c;
-	rc = connect_cluster(&o, &c);
-	if (rc) {
-		free(o.args);
-		return 1;
-	}
+	rc = finish_opts(&o);
+	if (rc || (rc = connect_cluster(&o, &c)))
+		goto out;
 	if (o.nargs < 2) {
 		usage(stderr);
 		rc = -EINVAL;
@@ -1004,6 +1725,8 @@ int main(int argc, const char **argv)
 		rc = run(c, &o, o.nargs - 1, o.args + 1);
 	}
 	rados_shutdown(c);
+out:
 	free(o.args);
+	free(o.omap_key);
 	return rc < 0 ? 1 : 0;
 }

@@ -25,14 +25,43 @@
 struct bdev_file {
 	struct os_bdev b;
 	int fd;
+	int dfd; /* the same file opened O_DIRECT, or -1 */
 };
 
 /* Writes at least this long start their writeback at once (see file_pwritev). */
 #define WRITEBACK_MIN (256u << 10)
+/* Large, aligned writes bypass the page cache (see direct_ok). */
+#define DIRECT_MIN   (64u << 10)
+#define DIRECT_ALIGN 4096u
+
+/*
+ * Whether a write can go through the O_DIRECT descriptor: long enough that
+ * copying it into the page cache (the larger cost of a big buffered write)
+ * matters, and with the offset, every buffer and every length aligned as
+ * O_DIRECT needs.  The messenger receives data into aligned buffers, so
+ * large client writes usually qualify; anything else stays buffered.  The
+ * kernel keeps the two descriptors coherent (a direct write drops cached
+ * pages of its range), and flush() covers both.
+ */
+static bool direct_ok(const struct bdev_file *f, const struct iovec *iov, int iovcnt,
+		      uint64_t off)
+{
+	size_t total = 0;
+	if (f->dfd < 0 || off % DIRECT_ALIGN)
+		return false;
+	for (int i = 0; i < iovcnt; i++) {
+		if ((uintptr_t)iov[i].iov_base % DIRECT_ALIGN || iov[i].iov_len % DIRECT_ALIGN)
+			return false;
+		total += iov[i].iov_len;
+	}
+	return total >= DIRECT_MIN;
+}
 
 static int file_pwritev(struct os_bdev *b, const struct iovec *iov, int iovcnt, uint64_t off)
 {
 	struct bdev_file *f = (struct bdev_file *)b;
+	bool direct = direct_ok(f, iov, iovcnt, off);
+	int fd = direct ? f->dfd : f->fd;
 	struct iovec local[64];
 	int n = iovcnt < 64 ? iovcnt : 64;
 	uint64_t off0 = off;
@@ -44,11 +73,16 @@ static int file_pwritev(struct os_bdev *b, const struct iovec *iov, int iovcnt, 
 		struct iovec *v = local;
 		int vn = n;
 		while (vn > 0) {
-			ssize_t w = pwritev(f->fd, v, vn, (off_t)off);
+			ssize_t w = pwritev(fd, v, vn, (off_t)off);
 			if (w < 0) {
 				if (errno == EINTR)
 					continue;
 				return -errno;
+			}
+			if (direct && w % DIRECT_ALIGN) {
+				/* A short direct write left the rest unaligned: finish buffered. */
+				fd = f->fd;
+				direct = false;
 			}
 			off += (uint64_t)w;
 			while (vn > 0 && (size_t)w >= v->iov_len) {
@@ -71,7 +105,7 @@ static int file_pwritev(struct os_bdev *b, const struct iovec *iov, int iovcnt, 
 	 * still comes from flush(), which also reports any write error - so
 	 * its result is ignored.
 	 */
-	if (off - off0 >= WRITEBACK_MIN)
+	if (!direct && off - off0 >= WRITEBACK_MIN)
 		(void)sync_file_range(f->fd, (off_t)off0, (off_t)(off - off0),
 				      SYNC_FILE_RANGE_WRITE);
 	return 0;
@@ -112,6 +146,8 @@ static void file_close(struct os_bdev *b)
 	struct bdev_file *f = (struct bdev_file *)b;
 
 	close(f->fd);
+	if (f->dfd >= 0)
+		close(f->dfd);
 	free(f);
 }
 
@@ -191,6 +227,8 @@ int os_bdev_file_open_ex(const char *path, uint64_t create_size, bool sparse,
 	f->b.ops = &file_ops;
 	f->b.size = size;
 	f->fd = fd;
+	/* Filesystems without O_DIRECT (tmpfs) refuse it: then every write is buffered. */
+	f->dfd = open(path, O_RDWR | O_CLOEXEC | O_DIRECT);
 	*out = &f->b;
 	if (out_is_dev)
 		*out_is_dev = is_dev;

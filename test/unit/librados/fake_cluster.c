@@ -33,8 +33,9 @@
 	} while (0)
 #define FC_EQ(a, b) FC_CHECK((a) == (b))
 
-#define FC_MAX_OSD  8
-#define FC_MAX_SUBS 32
+#define FC_MAX_OSD   8
+#define FC_MAX_SUBS  32
+#define FC_RAW_BYTES (3ull << 30) /* the raw capacity `df` reports */
 
 static const uint8_t fc_fsid[16] = {0xca, 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7,
 				    0x8,  0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf};
@@ -256,12 +257,59 @@ static void mon_reply(struct msg_conn *conn, uint64_t tid, int result, const cha
 		msg_put(m);
 }
 
+/*
+ * The monitors' `df` as JSON, with the fields librados reads: raw totals
+ * (FC_RAW_BYTES, used = every replica of every object's data) and per pool
+ * the bytes and objects stored.  Lock held.
+ */
+static void df_json_locked(struct fake_cluster *fc, struct buf *out)
+{
+	struct json_w w;
+	uint64_t used = 0;
+	json_w_init(&w, out, false);
+	json_w_obj_begin(&w);
+	json_w_key(&w, "pools");
+	json_w_arr_begin(&w);
+	for (int64_t id = 0; id <= osdmap_pool_max(fc->map); id++) {
+		const struct osdmap_pool *p = osdmap_pool(fc->map, id);
+		uint64_t stored = 0, objects = 0;
+		for (struct fobj *o = fc->objs; p && o; o = o->next) {
+			if (o->pool == id && o->exists) {
+				stored += o->data.len;
+				objects++;
+			}
+		}
+		if (!p)
+			continue;
+		used += stored * p->size;
+		json_w_obj_begin(&w);
+		json_w_kv_str(&w, "name", p->name);
+		json_w_kv_int(&w, "id", id);
+		json_w_key(&w, "stats");
+		json_w_obj_begin(&w);
+		json_w_kv_uint(&w, "stored", stored);
+		json_w_kv_uint(&w, "objects", objects);
+		json_w_obj_end(&w);
+		json_w_obj_end(&w);
+	}
+	json_w_arr_end(&w);
+	json_w_key(&w, "stats");
+	json_w_obj_begin(&w);
+	json_w_kv_uint(&w, "total_bytes", FC_RAW_BYTES);
+	json_w_kv_uint(&w, "total_used_bytes", used);
+	json_w_kv_uint(&w, "total_avail_bytes", FC_RAW_BYTES - used);
+	json_w_obj_end(&w);
+	json_w_obj_end(&w);
+	FC_EQ(json_w_error(&w), 0);
+}
+
 static void mon_command(struct fake_cluster *fc, struct msg_conn *conn,
 			const struct msg_mon_command *b)
 {
 	struct json_val *cmd = NULL;
 	const char *prefix = "", *pool = "";
-	char status[256], out[64];
+	char status[256];
+	struct buf out = BUF_INIT;
 	int rc = 0;
 	json_parse(b->cmd, strlen(b->cmd), &cmd, NULL, 0);
 	if (cmd) {
@@ -270,10 +318,13 @@ static void mon_command(struct fake_cluster *fc, struct msg_conn *conn,
 	}
 	pthread_mutex_lock(&fc->lock);
 	const struct osdmap_pool *p = osdmap_pool_by_name(fc->map, pool);
-	snprintf(out, sizeof(out), "{\"epoch\":%u}", osdmap_epoch(fc->map));
 	bool has_out = false;
+	status[0] = '\0';
 	if (strcmp(prefix, "osd stat") == 0) {
-		snprintf(status, sizeof(status), "%s", "");
+		buf_printf(&out, "{\"epoch\":%u}", osdmap_epoch(fc->map));
+		has_out = true;
+	} else if (strcmp(prefix, "df") == 0) {
+		df_json_locked(fc, &out);
 		has_out = true;
 	} else if (strcmp(prefix, "osd pool create") == 0) {
 		if (p) {
@@ -310,8 +361,25 @@ static void mon_command(struct fake_cluster *fc, struct msg_conn *conn,
 		snprintf(status, sizeof(status), "%s", "command not known");
 	}
 	pthread_mutex_unlock(&fc->lock);
-	mon_reply(conn, b->tid, rc, status, has_out ? out : NULL);
+	mon_reply(conn, b->tid, rc, status, has_out ? buf_cstr(&out) : NULL);
+	buf_fini(&out);
 	json_free(cmd);
+}
+
+/*
+ * Forget subscribers whose connection closed, so that clients which come
+ * and go (one per CLI run) do not use up the FC_MAX_SUBS slots.  Lock held.
+ */
+static void prune_subs_locked(struct fake_cluster *fc)
+{
+	int n = 0;
+	for (int i = 0; i < fc->n_subs; i++) {
+		if (msg_conn_is_closed(fc->subs[i]))
+			msg_conn_put(fc->subs[i]);
+		else
+			fc->subs[n++] = fc->subs[i];
+	}
+	fc->n_subs = n;
 }
 
 static void mon_handler(void *arg, struct msg_conn *conn, struct msg *m)
@@ -333,6 +401,7 @@ static void mon_handler(void *arg, struct msg_conn *conn, struct msg *m)
 			buf_fini(&enc);
 		} else if (b->what == MSG_SUB_OSDMAP) {
 			bool known = false;
+			prune_subs_locked(fc);
 			for (int i = 0; i < fc->n_subs; i++)
 				known |= fc->subs[i] == conn;
 			if (!known && fc->n_subs < FC_MAX_SUBS)

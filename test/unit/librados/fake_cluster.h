@@ -4,7 +4,8 @@
  *
  * One fake monitor (a messenger on 127.0.0.1, ephemeral port) answers map
  * subscriptions (monmap, full osdmaps, pushed again on every change) and a
- * few commands ("osd stat", "osd pool create", "osd pool delete").  N fake
+ * few commands ("osd stat", "osd pool create", "osd pool delete", and "df"
+ * in JSON: 3 GiB raw, per pool the data bytes and objects stored).  N fake
  * OSDs (one messenger each) share one in-memory object store and execute
  * MSG_OSD_OP steps with all-or-nothing semantics; an OSD that is not the
  * acting primary of the op's PG in the current map answers OSDOP_RF_RETRY,

@@ -90,6 +90,158 @@ expect 1 '' '^error getting xattr rbd/small/nope: \(61\) No data available$' -- 
 expect 0 '' '' -- -p rbd rmxattr small color
 [ "$(R -p rbd listxattr small)" = note ] || fail "rmxattr"
 
+# Omap: values as Ceph's hexdump; the expected texts are what Ceph 16.2.15's
+# rados printed for the same commands.
+# same_out WANT-FILE ARGS...: stdout exactly the file, exit 0.
+same_out() {
+	local want=$1
+	shift
+	R "$@" >"$tmp/out" 2>"$tmp/err" || fail "rados $*: exit $? ($(cat "$tmp/err"))"
+	cmp -s "$want" "$tmp/out" || fail "rados $*: stdout differs: $(diff "$want" "$tmp/out")"
+}
+expect 0 '' '' -- -p rbd setomapval om k1 v1
+printf 'value (2 bytes) :\n00000000  76 31                                             |v1|\n00000002\n\n' >"$tmp/want"
+same_out "$tmp/want" -p rbd getomapval om k1
+expect 1 '^No such key: rbd/om/nokey$' '' -- -p rbd getomapval om nokey
+expect 1 '' '^error getting omap value rbd/nope/k1: \(2\) No such file or directory$' -- -p rbd getomapval nope k1
+expect 0 '' '^Writing to '"$tmp"'/val$' -- -p rbd getomapval om k1 "$tmp/val"
+[ "$(cat "$tmp/val")" = v1 ] || fail "getomapval to a file: $(cat "$tmp/val")"
+expect 0 '^v1$' '^Writing to -$' -- -p rbd getomapval om k1 -
+expect 1 '' '^failed to open file: \(2\) No such file or directory$' -- -p rbd getomapval om k1 "$tmp/no/such/dir"
+printf 'from\nstdin' | R -p rbd setomapval om k2 || fail "setomapval from stdin"
+R -p rbd getomapval om k2 - 2>/dev/null >"$tmp/val"
+[ "$(cat "$tmp/val")" = "$(printf 'from\nstdin')" ] || fail "setomapval from stdin stored '$(cat "$tmp/val")'"
+printf 'filedata\n' >"$tmp/in.txt"
+expect 0 '' '' -- -p rbd setomapval om k3 ignored --input-file "$tmp/in.txt"
+[ "$(R -p rbd getomapval om k3 - 2>/dev/null)" = filedata ] || fail "setomapval --input-file"
+expect 1 '' "^error reading file $tmp/nofile: can't open $tmp/nofile: \\(2\\) No such file" -- \
+	-p rbd --input-file="$tmp/nofile" setomapval om k3
+expect 0 '' '' -- -p rbd rmomapkey om k3
+[ "$(R -p rbd listomapkeys om | tr '\n' ' ')" = "k1 k2 " ] || fail "listomapkeys: $(R -p rbd listomapkeys om)"
+expect 1 '' '^error getting omap key set rbd/nope: \(2\) No such file or directory$' -- -p rbd listomapkeys nope
+expect 1 '' '^error getting omap keys rbd/nope: \(2\) No such file or directory$' -- -p rbd listomapvals nope
+# Folding of repeated rows, as Pacific's bufferlist::hexdump does it.
+R -p rbd setomapval fold a32 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+R -p rbd setomapval fold a48 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+R -p rbd setomapval fold mix "aaaaaaaaaaaaaaaa$(printf 'b%.0s' $(seq 48))a$(printf 'b%.0s' $(seq 97))"
+cat >"$tmp/want" <<'EOF_FOLD'
+a32
+value (32 bytes) :
+00000000  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|
+00000010  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|
+00000020
+
+a48
+value (48 bytes) :
+00000000  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|
+*
+00000020  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|
+00000030
+
+mix
+value (162 bytes) :
+00000000  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|
+00000010  62 62 62 62 62 62 62 62  62 62 62 62 62 62 62 62  |bbbbbbbbbbbbbbbb|
+*
+00000040  61 62 62 62 62 62 62 62  62 62 62 62 62 62 62 62  |abbbbbbbbbbbbbbb|
+00000050  62 62 62 62 62 62 62 62  62 62 62 62 62 62 62 62  |bbbbbbbbbbbbbbbb|
+*
+000000a0  62 62                                             |bb|
+000000a2
+
+EOF_FOLD
+same_out "$tmp/want" -p rbd listomapvals fold
+# Unprintable keys are hexdumped too; --omap-key-file names a binary key.
+printf 'bin\001key' >"$tmp/key"
+R -p rbd --omap-key-file "$tmp/key" setomapval bin val2 || fail "setomapval --omap-key-file"
+R -p rbd setomapval bin "$(printf '\303\251')" x
+R -p rbd setomapval bin empty ""
+R -p rbd setomapval bin nl "$(printf 'line1\nline2\ttab')"
+cat >"$tmp/want" <<'EOF_BIN'
+key (7 bytes):
+00000000  62 69 6e 01 6b 65 79                              |bin.key|
+00000007
+
+value (4 bytes) :
+00000000  76 61 6c 32                                       |val2|
+00000004
+
+empty
+value (0 bytes) :
+
+nl
+value (15 bytes) :
+00000000  6c 69 6e 65 31 0a 6c 69  6e 65 32 09 74 61 62     |line1.line2.tab|
+0000000f
+
+key (2 bytes):
+00000000  c3 a9                                             |..|
+00000002
+
+value (1 bytes) :
+00000000  78                                                |x|
+00000001
+
+EOF_BIN
+same_out "$tmp/want" -p rbd listomapvals bin
+R -p rbd listomapkeys bin | head -1 | cmp -s - <(printf 'bin\001key\n') || fail "listomapkeys: binary key"
+expect 0 '^00000000  76 61 6c 32 ' '' -- -p rbd --omap-key-file "$tmp/key" getomapval bin
+expect 1 '^No such key: rbd/om/\(binary key\)$' '' -- -p rbd --omap-key-file "$tmp/key" getomapval om
+expect 1 '' '^error getting omap value rbd/nope/\(binary key\): \(2\) No such' -- -p rbd --omap-key-file "$tmp/key" getomapval nope
+expect 1 '' "^can't open $tmp/nokey: \\(2\\) No such file or directory$" -- -p rbd --omap-key-file "$tmp/nokey" getomapval om
+expect 0 '' '' -- -p rbd --omap-key-file "$tmp/key" rmomapkey bin
+[ "$(R -p rbd listomapkeys bin | head -1)" = empty ] || fail "rmomapkey --omap-key-file"
+expect 0 '' '' -- -p rbd rmomapkey om k1
+expect 0 '' '' -- -p rbd rmomapkey om k1
+[ "$(R -p rbd listomapkeys om)" = k2 ] || fail "rmomapkey: $(R -p rbd listomapkeys om)"
+expect 1 '' '^error removing omap key rbd/nope/k1: \(2\) No such file or directory$' -- -p rbd rmomapkey nope k1
+expect 1 '' '^error clearing omap keys rbd/nope/\(2\) No such file or directory$' -- -p rbd clearomap om nope bin
+[ -z "$(R -p rbd listomapkeys om)" ] || fail "clearomap left keys in om"
+[ -n "$(R -p rbd listomapkeys bin)" ] || fail "clearomap went on after a failure"
+expect 0 '' '' -- -p rbd clearomap bin fold
+[ -z "$(R -p rbd listomapkeys bin)$(R -p rbd listomapkeys fold)" ] || fail "clearomap of two objects"
+# Wrong word counts print the usage; the namespace applies.
+expect 1 '' '^usage: rados' -- -p rbd setomapval om
+expect 1 '' '^usage: rados' -- -p rbd getomapval om k1 "$tmp/x" extra
+expect 1 '' '^usage: rados' -- -p rbd rmomapkey om k1 extra
+expect 1 '' '^usage: rados' -- -p rbd --omap-key-file "$tmp/key" rmomapkey om k1
+expect 1 '' '^usage: rados' -- -p rbd clearomap
+expect 1 '' 'pool name was not specified' -- listomapkeys om
+expect 1 '' '^pool name must be specified with --namespace$' -- -N ns1 lspools
+expect 1 '' '^pool name must be specified with --object-locator$' -- --object-locator k ls
+expect 0 '' '' -- -p rbd -N ns1 setomapval nsobj k v
+expect 1 '' '^error getting omap key set rbd/nsobj: \(2\) No such' -- -p rbd listomapkeys nsobj
+expect 0 '^k$' '' -- -p rbd --namespace=ns1 listomapkeys nsobj
+expect 0 '^v$' '' -- -p rbd -N ns1 getomapval nsobj k -
+expect 0 '' '' -- -p rbd -N ns1 rmomapkey nsobj k
+expect 0 '' '' -- -p rbd -N ns1 clearomap nsobj
+expect 0 '' '' -- -p rbd -N ns1 rm nsobj
+
+# df: Ceph's table and totals, or JSON; pools by name.
+expect 0 '^successfully created pool aaa$' '' -- mkpool aaa
+expect 0 '' '' -- df
+head -1 "$tmp/out" | grep -Eq '^POOL_NAME +USED  OBJECTS  CLONES  COPIES  MISSING_ON_PRIMARY  UNFOUND  DEGRADED  RD_OPS   RD  WR_OPS   WR  USED COMPR  UNDER COMPR$' ||
+	fail "df header: $(head -1 "$tmp/out")"
+[ "$(sed -n '2s/ .*//p;3s/ .*//p' "$tmp/out" | tr '\n' ' ')" = "aaa rbd " ] || fail "df rows: $(cat "$tmp/out")"
+grep -Eq '^aaa +0 B +0 +0 +0 +0 +0 +0 +0 +0 B +0 +0 B +0 B +0 B$' "$tmp/out" ||
+	fail "df empty pool row: $(cat "$tmp/out")"
+[ "$(head -3 "$tmp/out" | awk '{ print length }' | sort -u | wc -l)" = 1 ] ||
+	fail "df columns not aligned: $(cat "$tmp/out")"
+grep -Eq '^rbd  +[0-9.]+ [KMG]?i?B +[1-9][0-9]* +0 +[1-9][0-9]* +0 +0 +0 ' "$tmp/out" || fail "df rbd row: $(cat "$tmp/out")"
+sed -n '4,$p' "$tmp/out" >"$tmp/tail"
+printf '\ntotal_objects    N\ntotal_used       X\ntotal_avail      X\ntotal_space      3 GiB\n' >"$tmp/want"
+sed -E 's/^(total_objects +)[0-9]+$/\1N/; s/^(total_(used|avail) +)[0-9.]+ [KMG]?i?B$/\1X/' "$tmp/tail" |
+	cmp -s "$tmp/want" - || fail "df totals: $(cat "$tmp/tail")"
+expect 0 '' '' -- -p rbd df
+[ "$(sed -n '2s/ .*//p' "$tmp/out")$(sed -n 3p "$tmp/out")" = rbd ] || fail "df -p rbd: $(cat "$tmp/out")"
+expect 1 '' '^error opening pool nosuch: \(2\) No such file or directory$' -- -p nosuch df
+expect 0 '^\{"pools":\[\{"name":"aaa","id":[0-9]+,"size_bytes":0,"size_kb":0,"num_objects":0,"num_object_clones":0,"num_object_copies":0,"num_objects_missing_on_primary":0,"num_objects_unfound":0,"num_objects_degraded":0,"read_ops":0,"read_bytes":0,"write_ops":0,"write_bytes":0,"compress_bytes_used":0,"compress_under_bytes":0\},\{"name":"rbd","id":1,"size_bytes":[1-9][0-9]*,.*\}\],"total_objects":[1-9][0-9]*,"total_used":[0-9]+,"total_avail":[0-9]+,"total_space":3145728\}$' '' -- df -f json
+[ "$(tail -c 1 "$tmp/out")" = "}" ] || fail "df -f json ends with a newline (Ceph's does not)"
+expect 0 '"total_space": 3145728' '' -- --format=json-pretty df
+expect 0 '"name":"rbd"' '' -- --format json -p rbd df
+expect 1 '' '^unrecognized format: xml$' -- --format xml df
+expect 0 '^successfully deleted pool aaa$' '' -- rmpool aaa aaa --yes-i-really-really-mean-it
+
 # Removing.
 expect 0 '' '' -- -p rbd rm big empty
 expect 1 '' '^error removing rbd>big: \(2\) No such file or directory$' -- -p rbd rm big
