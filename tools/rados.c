@@ -49,12 +49,14 @@ enum out_format { FMT_PLAIN, FMT_JSON, FMT_JSON_PRETTY };
 struct opts {
 	const char *conf, *id, *name, *pool, *nspace, *locator, *run_name;
 	const char *format, *omap_key_file, *input_file, *op_size_arg, *concurrency_arg;
+	const char *obj_size_arg, *max_objects_arg;
 	bool all_ns, no_cleanup;
 	enum out_format fmt;
 	char *omap_key; /* --omap-key-file's bytes (NUL added), owned */
 	size_t omap_key_len;
 	const char *omap_key_pretty; /* the key in messages: itself or "(binary key)" */
 	uint64_t op_size;
+	uint64_t max_objects; /* bench write: stop after this many (0: no limit) */
 	int concurrency;
 	int nargs;
 	const char **args;
@@ -102,6 +104,7 @@ static void usage(FILE *f)
 		"   stat <obj-name>                  stat the named object\n"
 		"   bench <seconds> write|seq|rand [-t concurrent_operations] [--no-cleanup] "
 		"[--run-name run_name]\n"
+		"                                    [-O object_size] [--max-objects N]\n"
 		"                                    default is 16 concurrent IOs and 4 MB ops\n"
 		"   cleanup [--run-name run_name]    clean up a previous benchmark operation\n"
 		"   listomapkeys <obj-name>          list the keys in the object map\n"
@@ -219,6 +222,8 @@ static const struct value_opt {
     {{"--omap-key-file"}, offsetof(struct opts, omap_key_file)},
     {{"--input-file"}, offsetof(struct opts, input_file)},
     {{"-b"}, offsetof(struct opts, op_size_arg)},
+    {{"-O", "--object-size"}, offsetof(struct opts, obj_size_arg)},
+    {{"--max-objects"}, offsetof(struct opts, max_objects_arg)},
     {{"-t", "--concurrent-ios"}, offsetof(struct opts, concurrency_arg)},
 };
 
@@ -318,6 +323,15 @@ static int finish_opts(struct opts *o)
 		if (parse_number("-t", o->concurrency_arg, 65536, &v))
 			return -EINVAL;
 		o->concurrency = (int)v;
+	}
+	if (o->max_objects_arg && parse_number("--max-objects", o->max_objects_arg, UINT64_MAX,
+					       &o->max_objects))
+		return -EINVAL;
+	/* Objects are written whole: an object size must equal the op size. */
+	if (o->obj_size_arg && (parse_number("-O", o->obj_size_arg, 1u << 30, &v) ||
+				v != o->op_size)) {
+		fprintf(stderr, "rados: -O (object size) must equal -b (op size) here\n");
+		return -EINVAL;
 	}
 	if (o->format && !strcmp(o->format, "json")) {
 		o->fmt = FMT_JSON;
@@ -1120,8 +1134,9 @@ static int cmd_bench(rados_ioctx_t io, const struct opts *o, int secs, const cha
 		snprintf(b.prefix, sizeof(b.prefix), "benchmark_data_%s_%d", host, (int)getpid());
 		printf("hints = 1\n");
 		printf("Maintaining %d concurrent writes of %" PRIu64
-		       " bytes to objects of size %" PRIu64 " for up to %d seconds or 0 objects\n",
-		       b.conc, b.op_size, b.op_size, secs);
+		       " bytes to objects of size %" PRIu64 " for up to %d seconds or %" PRIu64
+		       " objects\n",
+		       b.conc, b.op_size, b.op_size, secs, o->max_objects);
 		printf("Object prefix: %s\n", b.prefix);
 	} else {
 		rc = meta_read(io, meta, &b, &num_objects);
@@ -1134,7 +1149,8 @@ static int cmd_bench(rados_ioctx_t io, const struct opts *o, int secs, const cha
 		srand((unsigned)time(NULL));
 	}
 	double t;
-	rc = bench_run(&b, mode, secs, mode == BENCH_SEQ ? num_objects : 0, num_objects, &t);
+	uint64_t limit = mode == BENCH_SEQ ? num_objects : mode == BENCH_WRITE ? o->max_objects : 0;
+	rc = bench_run(&b, mode, secs, limit, num_objects, &t);
 	if (rc) {
 		fprintf(stderr, "benchmark failed: %s\n", errstr(rc));
 		goto out;
