@@ -5,6 +5,8 @@
 #include "osdmap.h"
 #include "poolapp.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -48,6 +50,8 @@ struct osdmap {
 	size_t nupmaps;
 	struct pg_temp *temps; /* sorted by pg */
 	size_t ntemps;
+	struct osdmap_blocklist_entry *blocklist; /* sorted by (IP, port, nonce) */
+	size_t nblocklist;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) CAIRN_PRINTF(3, 4);
@@ -161,6 +165,7 @@ void osdmap_destroy(struct osdmap *m)
 	free(m->pools);
 	free(m->upmaps);
 	free(m->temps);
+	free(m->blocklist);
 	free(m);
 }
 
@@ -187,6 +192,7 @@ struct osdmap *osdmap_clone(const struct osdmap *m)
 	c->pools = dup_array(m->pools, m->npools, sizeof(*m->pools), &failed);
 	c->upmaps = dup_array(m->upmaps, m->nupmaps, sizeof(*m->upmaps), &failed);
 	c->temps = dup_array(m->temps, m->ntemps, sizeof(*m->temps), &failed);
+	c->blocklist = dup_array(m->blocklist, m->nblocklist, sizeof(*m->blocklist), &failed);
 	c->crush = crush_map_clone(m->crush);
 	if (failed || !c->crush) {
 		osdmap_destroy(c);
@@ -364,6 +370,208 @@ const int32_t *osdmap_pg_temp_at(const struct osdmap *m, size_t i, struct osdmap
 	*out_pg = m->temps[i].pg;
 	*out_n = m->temps[i].n;
 	return m->temps[i].osds;
+}
+
+/* ---- blocklist ------------------------------------------------------------------ */
+
+/* Copy the family, IP and port of @in into a zeroed @out.  0 or -EINVAL (not IP). */
+static int norm_addr(const struct net_addr *in, struct net_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->u.sa.sa_family == AF_INET) {
+		out->u.in.sin_family = AF_INET;
+		out->u.in.sin_addr = in->u.in.sin_addr;
+		out->u.in.sin_port = in->u.in.sin_port;
+		return 0;
+	}
+	if (in->u.sa.sa_family == AF_INET6) {
+		out->u.in6.sin6_family = AF_INET6;
+		out->u.in6.sin6_addr = in->u.in6.sin6_addr;
+		out->u.in6.sin6_port = in->u.in6.sin6_port;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const uint8_t *ip_bytes(const struct net_addr *a, size_t *len)
+{
+	if (a->u.sa.sa_family == AF_INET6) {
+		*len = 16;
+		return a->u.in6.sin6_addr.s6_addr;
+	}
+	*len = 4;
+	return (const uint8_t *)&a->u.in.sin_addr;
+}
+
+/* Order of entries: family, IP bytes, port, nonce. */
+static int bl_cmp(const struct osdmap_blocklist_entry *e, const struct net_addr *addr,
+		  uint64_t nonce)
+{
+	int fa = e->addr.u.sa.sa_family, fb = addr->u.sa.sa_family;
+	if (fa != fb)
+		return fa < fb ? -1 : 1;
+	size_t n = 0;
+	const uint8_t *ia = ip_bytes(&e->addr, &n), *ib = ip_bytes(addr, &n);
+	int c = memcmp(ia, ib, n);
+	if (c)
+		return c < 0 ? -1 : 1;
+	uint16_t pa = addr_port(&e->addr), pb = addr_port(addr);
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	if (e->nonce != nonce)
+		return e->nonce < nonce ? -1 : 1;
+	return 0;
+}
+
+static bool ip_unspecified(const struct net_addr *a)
+{
+	size_t n = 0;
+	const uint8_t *ip = ip_bytes(a, &n);
+	for (size_t i = 0; i < n; i++)
+		if (ip[i])
+			return false;
+	return true;
+}
+
+static bool ip_equal(const struct net_addr *a, const struct net_addr *b)
+{
+	if (a->u.sa.sa_family != b->u.sa.sa_family)
+		return false;
+	size_t n;
+	const uint8_t *ia = ip_bytes(a, &n), *ib = ip_bytes(b, &n);
+	return memcmp(ia, ib, n) == 0;
+}
+
+/* Skip a "v1:", "v2:" or "any:" type prefix. */
+static const char *skip_type(const char *p)
+{
+	static const char *const types[] = {"v1:", "v2:", "any:"};
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (strncmp(p, types[i], strlen(types[i])) == 0)
+			return p + strlen(types[i]);
+	return p;
+}
+
+int osdmap_blocklist_addr_parse(const char *s, struct net_addr *out_addr, uint64_t *out_nonce)
+{
+	char buf[256];
+	size_t len = strlen(s);
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len + 1);
+	char *p = buf;
+	/* An address vector "[v2:...,v1:...]" (not "[::1]:0/7"): its first address. */
+	if (p[0] == '[' && p[len - 1] == ']' && (strchr(p, ',') || skip_type(p + 1) != p + 1)) {
+		p[len - 1] = '\0';
+		p++;
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+	}
+	p = (char *)skip_type(p);
+	if (skip_type(p) != p)
+		return -EINVAL; /* two prefixes */
+	uint64_t nonce = 0;
+	char *slash = strrchr(p, '/');
+	if (slash) {
+		const char *d = slash + 1;
+		size_t nd = strlen(d);
+		if (nd == 0 || nd > 20)
+			return -EINVAL;
+		for (size_t i = 0; i < nd; i++)
+			if (!isdigit((unsigned char)d[i]))
+				return -EINVAL;
+		errno = 0;
+		unsigned long long v = strtoull(d, NULL, 10);
+		if (errno)
+			return -EINVAL; /* beyond 2^64-1 */
+		nonce = v;
+		*slash = '\0';
+		if (strchr(p, '/'))
+			return -EINVAL; /* "IP:PORT/1/2" */
+	}
+	struct net_addr a;
+	if (!*p || addr_parse(p, 0, &a) != 0 || norm_addr(&a, out_addr) != 0)
+		return -EINVAL;
+	*out_nonce = nonce;
+	return 0;
+}
+
+int osdmap_blocklist_addr_format(const struct net_addr *addr, uint64_t nonce, char *buf,
+				 size_t size)
+{
+	char a[NET_ADDR_STRLEN];
+	if (addr_format(addr, a, sizeof(a)) < 0)
+		return -ERANGE;
+	int n = snprintf(buf, size, "%s/%" PRIu64, a, nonce);
+	if (n < 0 || (size_t)n >= size)
+		return -ERANGE;
+	return n;
+}
+
+size_t osdmap_blocklist_count(const struct osdmap *m)
+{
+	return m->nblocklist;
+}
+
+const struct osdmap_blocklist_entry *osdmap_blocklist_at(const struct osdmap *m, size_t i)
+{
+	return i < m->nblocklist ? &m->blocklist[i] : NULL;
+}
+
+/* Where (addr, nonce) is or would go in the sorted list; *found says which. */
+static size_t bl_index(const struct osdmap_blocklist_entry *arr, size_t n,
+		       const struct net_addr *addr, uint64_t nonce, bool *found)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = bl_cmp(&arr[mid], addr, nonce);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+const struct osdmap_blocklist_entry *osdmap_blocklist_find(const struct osdmap *m,
+							   const struct net_addr *addr,
+							   uint64_t nonce)
+{
+	struct net_addr a;
+	bool found;
+	if (norm_addr(addr, &a) != 0)
+		return NULL;
+	size_t i = bl_index(m->blocklist, m->nblocklist, &a, nonce, &found);
+	return found ? &m->blocklist[i] : NULL;
+}
+
+bool osdmap_is_blocklisted(const struct osdmap *m, const struct net_addr *peer,
+			   uint64_t client_nonce, uint64_t now_ns)
+{
+	if (m->nblocklist == 0)
+		return false;
+	/* An IPv4 client seen through a dual-stack socket is still that IPv4 address. */
+	struct net_addr p = *peer;
+	if (peer->u.sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&peer->u.in6.sin6_addr)) {
+		memset(&p, 0, sizeof(p));
+		p.u.in.sin_family = AF_INET;
+		memcpy(&p.u.in.sin_addr, &peer->u.in6.sin6_addr.s6_addr[12], 4);
+	}
+	for (size_t i = 0; i < m->nblocklist; i++) {
+		const struct osdmap_blocklist_entry *e = &m->blocklist[i];
+		if (now_ns >= e->expires || (e->nonce != 0 && e->nonce != client_nonce))
+			continue;
+		if (ip_unspecified(&e->addr) || ip_equal(&e->addr, &p))
+			return true;
+	}
+	return false;
 }
 
 /* ---- hashing and placement ----------------------------------------------------- */
@@ -623,6 +831,8 @@ void osdmap_inc_fini(struct osdmap_inc *inc)
 	free(inc->new_uuid);
 	free(inc->new_upmap);
 	free(inc->new_pg_temp);
+	free(inc->new_blocklist);
+	free(inc->old_blocklist);
 	memset(inc, 0, sizeof(*inc));
 }
 
@@ -745,6 +955,57 @@ int osdmap_inc_set_pg_temp(struct osdmap_inc *inc, const struct osdmap_pg *pg,
 	slot->n = n;
 	if (n)
 		memcpy(slot->osds, osds, n * sizeof(*osds));
+	return 0;
+}
+
+/* Drop (addr, nonce) from an unsorted list of entries, if it is there. */
+static void bl_drop(struct osdmap_blocklist_entry *arr, size_t *n, const struct net_addr *addr,
+		    uint64_t nonce)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (bl_cmp(&arr[i], addr, nonce) == 0) {
+			memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(*arr));
+			(*n)--;
+			return;
+		}
+	}
+}
+
+int osdmap_inc_blocklist_add(struct osdmap_inc *inc, const struct net_addr *addr, uint64_t nonce,
+			     uint64_t expires)
+{
+	struct net_addr a;
+	if (norm_addr(addr, &a) != 0)
+		return -EINVAL;
+	bl_drop(inc->old_blocklist, &inc->n_old_blocklist, &a, nonce);
+	for (size_t i = 0; i < inc->n_new_blocklist; i++) {
+		if (bl_cmp(&inc->new_blocklist[i], &a, nonce) == 0) {
+			inc->new_blocklist[i].expires = expires;
+			return 0;
+		}
+	}
+	struct osdmap_blocklist_entry *slot =
+		push(&inc->new_blocklist, &inc->n_new_blocklist, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	*slot = (struct osdmap_blocklist_entry){a, nonce, expires};
+	return 0;
+}
+
+int osdmap_inc_blocklist_rm(struct osdmap_inc *inc, const struct net_addr *addr, uint64_t nonce)
+{
+	struct net_addr a;
+	if (norm_addr(addr, &a) != 0)
+		return -EINVAL;
+	bl_drop(inc->new_blocklist, &inc->n_new_blocklist, &a, nonce);
+	for (size_t i = 0; i < inc->n_old_blocklist; i++)
+		if (bl_cmp(&inc->old_blocklist[i], &a, nonce) == 0)
+			return 0;
+	struct osdmap_blocklist_entry *slot =
+		push(&inc->old_blocklist, &inc->n_old_blocklist, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	*slot = (struct osdmap_blocklist_entry){a, nonce, 0};
 	return 0;
 }
 
@@ -928,6 +1189,46 @@ static int apply_osds(struct osdmap *m, const struct osdmap_inc *inc, char *err,
 	return 0;
 }
 
+/* Removals, then additions (which replace the expiry of an entry already there). */
+static int apply_blocklist(struct osdmap *m, const struct osdmap_inc *inc, char *err, size_t errlen)
+{
+	bool found;
+	for (size_t i = 0; i < inc->n_old_blocklist; i++) {
+		const struct osdmap_blocklist_entry *e = &inc->old_blocklist[i];
+		size_t at = bl_index(m->blocklist, m->nblocklist, &e->addr, e->nonce, &found);
+		if (!found)
+			continue;
+		memmove(&m->blocklist[at], &m->blocklist[at + 1],
+			(m->nblocklist - at - 1) * sizeof(*m->blocklist));
+		m->nblocklist--;
+	}
+	for (size_t i = 0; i < inc->n_new_blocklist; i++) {
+		struct osdmap_blocklist_entry e = inc->new_blocklist[i];
+		if (norm_addr(&inc->new_blocklist[i].addr, &e.addr) != 0) {
+			set_err(err, errlen, "blocklist entry %zu is not an IP address", i);
+			return -EINVAL;
+		}
+		size_t at = bl_index(m->blocklist, m->nblocklist, &e.addr, e.nonce, &found);
+		if (found) {
+			m->blocklist[at].expires = e.expires;
+			continue;
+		}
+		if (m->nblocklist >= OSDMAP_MAX_BLOCKLIST) {
+			set_err(err, errlen, "blocklist full (%d entries)", OSDMAP_MAX_BLOCKLIST);
+			return -ENOSPC;
+		}
+		struct osdmap_blocklist_entry *nb =
+			realloc(m->blocklist, (m->nblocklist + 1) * sizeof(*nb));
+		if (!nb)
+			return -ENOMEM;
+		m->blocklist = nb;
+		memmove(&nb[at + 1], &nb[at], (m->nblocklist - at) * sizeof(*nb));
+		nb[at] = e;
+		m->nblocklist++;
+	}
+	return 0;
+}
+
 static int apply_inc(struct osdmap *m, const struct osdmap_inc *inc, char *err, size_t errlen)
 {
 	int rc;
@@ -981,6 +1282,8 @@ static int apply_inc(struct osdmap *m, const struct osdmap_inc *inc, char *err, 
 		if ((rc = put_pg_entry(&m->temps, &m->ntemps, sizeof(t), &t, t.n)) != 0)
 			return rc;
 	}
+	if ((rc = apply_blocklist(m, inc, err, errlen)) != 0)
+		return rc;
 	m->epoch = inc->epoch;
 	m->modified = inc->modified;
 	if (m->epoch == 1)
@@ -1016,8 +1319,8 @@ int osdmap_apply(const struct osdmap *m, const struct osdmap_inc *inc, struct os
 
 #define OSDMAP_MAGIC 0x50414d4fu /* "OMAP" little-endian */
 #define OSDMAP_INC_MAGIC 0x434e494fu /* "OINC" */
-#define OSDMAP_V 1
-#define OSDMAP_COMPAT 1
+#define OSDMAP_V 2	/* 2: the blocklist, appended */
+#define OSDMAP_COMPAT 1 /* version 1 decoders read version 2 (they ignore the tail) */
 #define HDR_LEN 10 /* magic, v, compat, payload length */
 
 struct wr {
@@ -1328,6 +1631,22 @@ static void w_crush(struct wr *w, const struct crush_map *c)
 	free(data);
 }
 
+/* A blocklist section: a count, then (address, nonce, expiry) per entry. */
+#define BL_ENTRY_LEN 37 /* w_addr's 21 bytes + 8 + 8 */
+
+static void w_blocklist(struct wr *w, const struct osdmap_blocklist_entry *e, size_t n)
+{
+	w_u32(w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		w_addr(w, &e[i].addr);
+		w_u64(w, e[i].nonce);
+		w_u64(w, e[i].expires);
+	}
+}
+
+static void r_blocklist(struct rd *r, struct osdmap_blocklist_entry **out, size_t *out_n,
+			bool sorted);
+
 int osdmap_encode(const struct osdmap *m, struct buf *out)
 {
 	struct wr w = {out, 0};
@@ -1364,6 +1683,8 @@ int osdmap_encode(const struct osdmap *m, struct buf *out)
 		for (size_t k = 0; k < m->temps[i].n; k++)
 			w_u32(&w, (uint32_t)m->temps[i].osds[k]);
 	}
+	/* Version 2 (appended): the blocklist. */
+	w_blocklist(&w, m->blocklist, m->nblocklist);
 	return w_end(&w, at);
 }
 
@@ -1458,6 +1779,9 @@ int osdmap_decode(const uint8_t *data, size_t len, struct osdmap **out, char *er
 		r_crush(&r, &m->crush);
 	if (r_ok(&r))
 		r_pg_lists(&r, m);
+	/* Absent from maps written by version 1: then there is none. */
+	if (r_ok(&r) && enc_rd_left(&r.r) != 0)
+		r_blocklist(&r, &m->blocklist, &m->nblocklist, true);
 	if (r_ok(&r) && enc_rd_left(&r.r) != 0) {
 		/* Newer encoders may append fields; this version ignores them. */
 	}
@@ -1535,6 +1859,9 @@ int osdmap_inc_encode(const struct osdmap_inc *inc, struct buf *out)
 		for (size_t k = 0; k < inc->new_pg_temp[i].n; k++)
 			w_u32(&w, (uint32_t)inc->new_pg_temp[i].osds[k]);
 	}
+	/* Version 2 (appended): blocklist additions and removals. */
+	w_blocklist(&w, inc->new_blocklist, inc->n_new_blocklist);
+	w_blocklist(&w, inc->old_blocklist, inc->n_old_blocklist);
 	return w_end(&w, at);
 }
 
@@ -1547,6 +1874,29 @@ static void *r_alloc(struct rd *r, size_t n, size_t size)
 	if (!p)
 		r->rc = -ENOMEM;
 	return p;
+}
+
+/*
+ * A blocklist section.  Entries must be IP addresses; a map's are sorted
+ * and unique (@sorted), an incremental's lists need not be.
+ */
+static void r_blocklist(struct rd *r, struct osdmap_blocklist_entry **out, size_t *out_n,
+			bool sorted)
+{
+	r->what = "blocklist";
+	size_t n = r_count(r, BL_ENTRY_LEN, OSDMAP_MAX_BLOCKLIST);
+	struct osdmap_blocklist_entry *e = r_alloc(r, n, sizeof(*e));
+	for (size_t i = 0; i < n && r_ok(r); i++) {
+		r_addr(r, &e[i].addr);
+		e[i].nonce = r_u64(r);
+		e[i].expires = r_u64(r);
+		if (r_ok(r) && addr_family(&e[i].addr) == 0)
+			r_fail(r, "an entry is not an IP address");
+		if (r_ok(r) && sorted && i > 0 && bl_cmp(&e[i - 1], &e[i].addr, e[i].nonce) >= 0)
+			r_fail(r, "entries out of order");
+	}
+	*out = e;
+	*out_n = r_ok(r) ? n : 0;
 }
 
 static void r_inc_osd_lists(struct rd *r, struct osdmap_inc *inc)
@@ -1652,6 +2002,11 @@ int osdmap_inc_decode(const uint8_t *data, size_t len, struct osdmap_inc *inc, c
 	r_inc_osd_lists(&r, inc);
 	r.what = "incremental pg lists";
 	r_inc_pg_lists(&r, inc);
+	/* Absent from incrementals written by version 1. */
+	if (r_ok(&r) && enc_rd_left(&r.r) != 0) {
+		r_blocklist(&r, &inc->new_blocklist, &inc->n_new_blocklist, false);
+		r_blocklist(&r, &inc->old_blocklist, &inc->n_old_blocklist, false);
+	}
 	if (!r_ok(&r)) {
 		rc = r.rc;
 		osdmap_inc_fini(inc);
@@ -1668,8 +2023,13 @@ bool osdmap_equal(const struct osdmap *a, const struct osdmap *b)
 	    a->modified != b->modified || a->flags != b->flags || a->max_osd != b->max_osd ||
 	    a->npools != b->npools || a->pool_max != b->pool_max || a->nupmaps != b->nupmaps ||
 	    a->ntemps != b->ntemps || a->full_ratio != b->full_ratio ||
-	    a->backfillfull_ratio != b->backfillfull_ratio || a->nearfull_ratio != b->nearfull_ratio)
+	    a->backfillfull_ratio != b->backfillfull_ratio || a->nearfull_ratio != b->nearfull_ratio ||
+	    a->nblocklist != b->nblocklist)
 		return false;
+	for (size_t i = 0; i < a->nblocklist; i++)
+		if (bl_cmp(&a->blocklist[i], &b->blocklist[i].addr, b->blocklist[i].nonce) ||
+		    a->blocklist[i].expires != b->blocklist[i].expires)
+			return false;
 	for (int32_t i = 0; i < a->max_osd; i++) {
 		const struct osdmap_osd *x = &a->osds[i], *y = &b->osds[i];
 		if (x->exists != y->exists || x->up != y->up || x->weight != y->weight ||

@@ -24,6 +24,7 @@
 #ifndef CAIRN_OSDMAP_H
 #define CAIRN_OSDMAP_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +103,48 @@ struct osdmap_pool {
 	uint32_t last_change;	    /* epoch of the last change */
 };
 
+/*
+ * The blocklist (Ceph's `osd blocklist`): client instances fenced from
+ * the OSDs until a wall-clock time.  An entry names a client as Ceph
+ * prints an entity address, "IP:PORT/NONCE":
+ *   - NONCE is the client instance: librados' global id (what
+ *     rados_getaddrs prints and every op carries); 0 = every client of IP;
+ *   - IP is the address the OSD sees the client connect from; the
+ *     unspecified address (0.0.0.0 or ::) = any IP.  Cairn clients never
+ *     know their own IP (rados_getaddrs prints 0.0.0.0), so "0.0.0.0:0/N"
+ *     fences instance N wherever it connects from;
+ *   - PORT is kept (it is part of the entry's identity, as in Ceph) but
+ *     does not take part in matching: a client connects from a different
+ *     ephemeral port to every OSD.
+ * Ops from a matching client are refused with -OSDMAP_EBLOCKLISTED.
+ */
+#define OSDMAP_EBLOCKLISTED ESHUTDOWN /* Ceph's EBLOCKLISTED: 108 on Linux */
+#define OSDMAP_MAX_BLOCKLIST 65536
+/* Longest formatted entry address: "[" IPv6 "]:65535/" + 20 digits. */
+#define OSDMAP_BLOCKLIST_ADDR_STRLEN (NET_ADDR_STRLEN + 24)
+
+struct osdmap_blocklist_entry {
+	struct net_addr addr; /* IP and port only (other sockaddr fields zero) */
+	uint64_t nonce;	      /* the client instance; 0 = every client of the IP */
+	uint64_t expires;     /* wall-clock ns since the Unix epoch */
+};
+
+/*
+ * Parse a client address as Ceph prints one: "IP:PORT/NONCE", where the
+ * port and the nonce may be left out (0), an optional "v1:", "v2:" or
+ * "any:" type prefix, IPv6 in brackets ("[::1]:0/7"), and a bracketed
+ * address vector ("[v2:1.2.3.4:0/7,v1:1.2.3.4:0/7]", whose first address
+ * counts).  The nonce is decimal, up to 2^64-1.  Fills @out_addr
+ * (normalised: family, IP and port only) and @out_nonce.  0 or -EINVAL.
+ */
+int osdmap_blocklist_addr_parse(const char *s, struct net_addr *out_addr, uint64_t *out_nonce);
+/*
+ * Ceph's legacy print of an entry address: "1.2.3.4:0/7", "[::1]:0/7".
+ * Returns the length or -ERANGE.
+ */
+int osdmap_blocklist_addr_format(const struct net_addr *addr, uint64_t nonce, char *buf,
+				 size_t size);
+
 /* One balancer exception: in this PG, put @to where CRUSH said @from. */
 struct osdmap_upmap_pair {
 	int32_t from;
@@ -159,6 +202,22 @@ const struct osdmap_upmap_pair *osdmap_upmap_at(const struct osdmap *m, size_t i
 size_t osdmap_pg_temp_count(const struct osdmap *m);
 const int32_t *osdmap_pg_temp_at(const struct osdmap *m, size_t i, struct osdmap_pg *out_pg,
 				 size_t *out_n);
+
+/* Blocklist entries in (IP, port, nonce) order: index 0..count-1 (borrowed). */
+size_t osdmap_blocklist_count(const struct osdmap *m);
+const struct osdmap_blocklist_entry *osdmap_blocklist_at(const struct osdmap *m, size_t i);
+/* The entry for exactly (@addr's IP and port, @nonce), or NULL (borrowed). */
+const struct osdmap_blocklist_entry *osdmap_blocklist_find(const struct osdmap *m,
+							   const struct net_addr *addr,
+							   uint64_t nonce);
+/*
+ * Is the client instance @client_nonce, connected from @peer, fenced at
+ * @now_ns (wall clock)?  An entry matches when it has not expired
+ * (@now_ns < expires), its nonce is @client_nonce or 0, and its IP is
+ * @peer's or unspecified.  Ports are not compared (see above).
+ */
+bool osdmap_is_blocklisted(const struct osdmap *m, const struct net_addr *peer,
+			   uint64_t client_nonce, uint64_t now_ns);
 
 /* ---- placement ------------------------------------------------------------ */
 
@@ -261,6 +320,11 @@ struct osdmap_inc {
 	size_t n_new_upmap;
 	struct osdmap_inc_pg_temp *new_pg_temp;
 	size_t n_new_pg_temp;
+	/* Blocklist entries added or given a new expiry; removals (expires unused). */
+	struct osdmap_blocklist_entry *new_blocklist;
+	size_t n_new_blocklist;
+	struct osdmap_blocklist_entry *old_blocklist;
+	size_t n_old_blocklist;
 };
 
 /* An empty incremental producing @epoch.  Free with osdmap_inc_fini. */
@@ -280,16 +344,38 @@ int osdmap_inc_set_upmap(struct osdmap_inc *inc, const struct osdmap_pg *pg,
 			 const struct osdmap_upmap_pair *pairs, size_t n);
 int osdmap_inc_set_pg_temp(struct osdmap_inc *inc, const struct osdmap_pg *pg,
 			   const int32_t *osds, size_t n);
+/*
+ * Blocklist (@addr's IP and port, @nonce) until @expires (wall-clock ns),
+ * replacing a pending addition of the same entry and cancelling a pending
+ * removal of it.  0, -EINVAL (@addr is neither IPv4 nor IPv6), -ENOMEM.
+ */
+int osdmap_inc_blocklist_add(struct osdmap_inc *inc, const struct net_addr *addr, uint64_t nonce,
+			     uint64_t expires);
+/*
+ * Remove the entry (@addr's IP and port, @nonce): cancels a pending
+ * addition of it and removes it from the map if it is there (removing an
+ * absent entry changes nothing).  0, -EINVAL, -ENOMEM.
+ */
+int osdmap_inc_blocklist_rm(struct osdmap_inc *inc, const struct net_addr *addr, uint64_t nonce);
 
 /*
  * Apply @inc to @m, giving the next epoch as a new map.  -EINVAL (with
  * @err) when the incremental does not fit: wrong fsid, epoch not m+1,
- * bad OSD ids or pools, an undecodable CRUSH map.  -ENOMEM.
+ * bad OSD ids or pools, an undecodable CRUSH map, a blocklist entry that
+ * is not an IP address.  Blocklist removals apply before additions.
+ * -ENOMEM; -ENOSPC past OSDMAP_MAX_BLOCKLIST entries.
  */
 int osdmap_apply(const struct osdmap *m, const struct osdmap_inc *inc, struct osdmap **out,
 		 char *err, size_t errlen);
 
 /* ---- encodings ------------------------------------------------------------ */
+
+/*
+ * Both encodings grow only by appending: a decoder reads the fields it
+ * knows and ignores what follows, and treats a field missing at the end as
+ * empty.  Version 2 appended the blocklist (maps and incrementals written
+ * by version 1 decode with none).
+ */
 
 int osdmap_encode(const struct osdmap *m, struct buf *out);
 int osdmap_decode(const uint8_t *data, size_t len, struct osdmap **out, char *err,

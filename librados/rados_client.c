@@ -4,9 +4,11 @@
  * its rados_t once to struct rados__client.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rados/librados.h>
 
@@ -147,35 +149,47 @@ int rados_conf_get(rados_t cluster, const char *option, char *buf, size_t len)
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * Parse every element of @argv (none is taken for a program name); the
+ * ones not consumed go to @remargv, in order, followed by NULLs (Ceph's
+ * layout).  0 or -EINVAL.
+ */
+static int parse_args(struct rados__client *c, int argc, const char **argv, const char **remargv)
+{
+	if (argc < 0 || (argc && !argv))
+		return -EINVAL;
+	/* cfg_parse_argv keeps its argv[0]: give it a placeholder. */
+	char **copy = calloc((size_t)argc + 2, sizeof(char *));
+	if (!copy)
+		return -ENOMEM;
+	copy[0] = (char *)"";
+	for (int i = 0; i < argc; i++)
+		copy[i + 1] = (char *)argv[i];
+	int n = argc + 1;
+	char err[256];
+	int rc = cfg_parse_argv(c->cfg, &n, copy, err, sizeof(err));
+	if (rc)
+		log_err(LOG_RADOS, "%s", err);
+	for (int i = 0; !rc && remargv && i < argc; i++)
+		remargv[i] = i + 1 < n ? copy[i + 1] : NULL;
+	free(copy);
+	return rc;
+}
+
+/* argv[0] is the program's name, as in main(); the rest is parsed. */
 int rados_conf_parse_argv(rados_t cluster, int argc, const char **argv)
 {
-	return rados_conf_parse_argv_remainder(cluster, argc, argv, NULL);
+	struct rados__client *c = client_of(cluster);
+	if (!c || argc < 0 || (argc && !argv))
+		return -EINVAL;
+	return argc ? parse_args(c, argc - 1, argv + 1, NULL) : 0;
 }
 
 int rados_conf_parse_argv_remainder(rados_t cluster, int argc, const char **argv,
 				    const char **remargv)
 {
 	struct rados__client *c = client_of(cluster);
-	if (!c || argc < 0 || (argc && !argv))
-		return -EINVAL;
-	char **copy = calloc((size_t)argc + 1, sizeof(char *));
-	if (!copy)
-		return -ENOMEM;
-	for (int i = 0; i < argc; i++)
-		copy[i] = (char *)argv[i];
-	int n = argc;
-	char err[256];
-	int rc = cfg_parse_argv(c->cfg, &n, copy, err, sizeof(err));
-	if (rc)
-		log_err(LOG_RADOS, "%s", err);
-	/* remargv: the arguments we did not take, NULL where one was taken. */
-	if (!rc && remargv) {
-		int k = 0;
-		for (int i = 0; i < argc; i++)
-			remargv[i] = k < n && argv[i] == copy[k] ? copy[k++] : NULL;
-	}
-	free(copy);
-	return rc;
+	return c ? parse_args(c, argc, argv, remargv) : -EINVAL;
 }
 
 int rados_conf_parse_env(rados_t cluster, const char *var)
@@ -228,6 +242,11 @@ int rados_connect(rados_t cluster)
 		if (uuid_generate(r) == 0)
 			memcpy(&c->instance_id, r, 8);
 		c->instance_id &= INT64_MAX; /* printed as client.N: keep it positive */
+		/* Never 0: blocklist nonce 0 means "every client of the IP". */
+		if (c->instance_id == 0)
+			c->instance_id = (clk_real_ns() ^ ((uint64_t)getpid() << 32)) & INT64_MAX;
+		if (c->instance_id == 0)
+			c->instance_id = 1;
 		rc = rados__objecter_start(c);
 	}
 	if (rc) {
@@ -363,7 +382,10 @@ int rados_create_with_context(rados_t *cluster, rados_config_t cct)
 
 /*
  * This client's address as Ceph prints a client's: it only connects out,
- * so the IP and port are unspecified; the nonce tells clients apart.
+ * so the IP and port are unspecified; the nonce tells clients apart.  The
+ * nonce is the whole instance id, the client id every op carries, so that
+ * `osd blocklist add` of exactly this string fences this handle (an entry
+ * with IP 0.0.0.0 matches the nonce from any IP: see osdmap.h).
  */
 int rados_getaddrs(rados_t cluster, char **addrs)
 {
@@ -373,7 +395,7 @@ int rados_getaddrs(rados_t cluster, char **addrs)
 	if (!c->connected)
 		return -ENOTCONN;
 	char s[64];
-	snprintf(s, sizeof(s), "v2:0.0.0.0:0/%u", (unsigned)(c->instance_id & 0xffffffffu));
+	snprintf(s, sizeof(s), "v2:0.0.0.0:0/%" PRIu64, c->instance_id);
 	*addrs = strdup(s);
 	return *addrs ? 0 : -ENOMEM;
 }

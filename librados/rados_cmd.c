@@ -12,16 +12,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rados/librados.h>
 
 #include "common/clk.h"
+#include "common/json.h"
 #include "rados_int.h"
 
 static struct rados__client *client_of(rados_t cluster)
 {
 	return (struct rados__client *)cluster;
 }
+
+/* How long a targeted monitor command is retried while that monitor says -EAGAIN. */
+#define TARGET_EAGAIN_NS (3ULL * CLK_NS_PER_SEC)
 
 /* Where a command goes. */
 enum target_kind { TO_MONS, TO_MON_NAMED, TO_OSD, TO_PG };
@@ -42,7 +47,7 @@ static void give(struct buf *b, char **out, size_t *outlen)
 	*out = b->len ? (char *)buf_steal(b, NULL) : NULL;
 }
 
-/* The address of monitor @name from the monmap.  0 or -ENOENT.  Lock held. */
+/* The address of monitor @name (or rank, "1") from the monmap.  0 or -ENOENT.  Lock held. */
 static int mon_addr_locked(struct rados__client *c, const char *name, struct net_addr *out)
 {
 	for (uint32_t i = 0; i < c->monmap.n; i++) {
@@ -50,6 +55,12 @@ static int mon_addr_locked(struct rados__client *c, const char *name, struct net
 			*out = c->monmap.mons[i].addr;
 			return 0;
 		}
+	}
+	char *end;
+	unsigned long rank = strtoul(name, &end, 10);
+	if (*name >= '0' && *name <= '9' && !*end && rank < c->monmap.n) {
+		*out = c->monmap.mons[rank].addr;
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -131,9 +142,23 @@ static int command(rados_t cluster, const struct target *t, const char **cmd, si
 	if (!rc && any)
 		rc = rados__monc_command(c, buf_cstr(&json), inbuf, inbuflen, &out, &status,
 					 timeout);
-	else if (!rc)
+	/*
+	 * A monitor between leases answers -EAGAIN; an untargeted command goes
+	 * to another monitor, a targeted one asks the same monitor again for a
+	 * little while (Ceph's monitor would hold it until readable).
+	 */
+	uint64_t retry_until = clk_mono_ns() + TARGET_EAGAIN_NS;
+	for (bool again = !rc && !any; again;) {
+		buf_reset(&out);
+		buf_reset(&status);
 		rc = rados__monc_command_to(c, &addr, buf_cstr(&json), inbuf, inbuflen, &out,
 					    &status, timeout);
+		again = rc == -EAGAIN && t->kind == TO_MON_NAMED && clk_mono_ns() < retry_until;
+		if (again) {
+			struct timespec pause = {0, 50 * 1000 * 1000};
+			nanosleep(&pause, NULL);
+		}
+	}
 	give(&out, outbuf, outbuflen);
 	give(&status, outs, outslen);
 	buf_fini(&json);
@@ -283,14 +308,40 @@ int rados_service_update_status(rados_t cluster, const char *status_dict)
 	return c->connected ? -EOPNOTSUPP : -ENOTCONN;
 }
 
-/* Blocklisting (fencing a client at the OSDs) is not built yet. */
+/*
+ * Fence a client: `osd blocklist add ADDR [EXPIRE]` on the monitors, then
+ * wait until this handle holds the map that has the entry, as Ceph's
+ * RadosClient::blocklist_add does.  The address is what the client's
+ * rados_getaddrs printed ("v2:0.0.0.0:0/NONCE"), or any form
+ * osdmap_blocklist_addr_parse takes; it is checked here (-EINVAL) and
+ * sent as given.  @expire_seconds 0 leaves the expiry to the monitors (an
+ * hour).  Ceph's librados retries with the pre-Pacific "osd blacklist"
+ * command on -EINVAL; Cairn's monitors have always known both names.
+ * 0, -EINVAL, -ENOTCONN, or the command's error.
+ */
 int rados_blocklist_add(rados_t cluster, char *client_address, uint32_t expire_seconds)
 {
 	struct rados__client *c = client_of(cluster);
-	(void)expire_seconds;
-	if (!c || !client_address)
+	struct net_addr addr;
+	uint64_t nonce;
+	if (!c || !client_address ||
+	    osdmap_blocklist_addr_parse(client_address, &addr, &nonce) != 0)
 		return -EINVAL;
-	return c->connected ? -EOPNOTSUPP : -ENOTCONN;
+	if (!c->connected)
+		return -ENOTCONN;
+	struct buf cmd = BUF_INIT;
+	struct json_w w;
+	json_w_init(&w, &cmd, false);
+	json_w_obj_begin(&w);
+	json_w_kv_str(&w, "prefix", "osd blocklist");
+	json_w_kv_str(&w, "blocklistop", "add");
+	json_w_kv_str(&w, "addr", client_address);
+	if (expire_seconds)
+		json_w_kv_double(&w, "expire", expire_seconds);
+	int rc = rados__monc_json(c, &w, &cmd, NULL);
+	if (rc)
+		return rc;
+	return rados_wait_for_latest_osdmap(cluster);
 }
 
 int rados_blacklist_add(rados_t cluster, char *client_address, uint32_t expire_seconds)

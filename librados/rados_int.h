@@ -104,6 +104,14 @@ int rados__monc_command(struct rados__client *c, const char *cmd, const char *in
 int rados__monc_command_to(struct rados__client *c, const struct net_addr *addr, const char *cmd,
 			   const char *in, size_t inlen, struct buf *outbl, struct buf *outs,
 			   uint64_t timeout_ns);
+/*
+ * Close the JSON object @w writes into @cmd, send it to the monitors
+ * (rados_mon_op_timeout) and release @cmd; the status is appended to
+ * @status when not NULL.  The command's result or -errno.  Unlocked.
+ */
+struct json_w;
+int rados__monc_json(struct rados__client *c, struct json_w *w, struct buf *cmd,
+		     struct buf *status);
 int rados__monc_wait_osdmap(struct rados__client *c, uint32_t epoch, uint64_t timeout_ns);
 
 /* ---- io contexts (rados_pool.c) ----------------------------------------------- */

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "common/clk.h"
+#include "common/json.h"
 #include "common/log.h"
 
 #define MONC_HUNT_NS (1000ULL * CLK_NS_PER_MS)
@@ -445,6 +446,23 @@ int rados__monc_command_to(struct rados__client *c, const struct net_addr *addr,
 		m->conn = NULL;
 	}
 	return cmd_finish(c, m, rc, outbl, outs);
+}
+
+int rados__monc_json(struct rados__client *c, struct json_w *w, struct buf *cmd,
+		     struct buf *status)
+{
+	struct buf out = BUF_INIT, st = BUF_INIT;
+	json_w_obj_end(w);
+	int rc = json_w_error(w);
+	if (!rc && !buf_cstr(cmd))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = rados__monc_command(c, buf_cstr(cmd), NULL, 0, &out, status ? status : &st,
+					 cfg_dur_ns(c->cfg, CFG_rados_mon_op_timeout));
+	buf_fini(cmd);
+	buf_fini(&out);
+	buf_fini(&st);
+	return rc;
 }
 
 int rados__monc_wait_osdmap(struct rados__client *c, uint32_t epoch, uint64_t timeout_ns)

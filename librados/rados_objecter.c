@@ -512,9 +512,18 @@ static void handle_reply(void *arg, struct msg_conn *conn, struct msg *m)
 		goto out;
 	}
 	/*
-	 * A real answer, from whichever attempt: the OSD executes a tid once,
-	 * so any attempt's result is the op's result.
+	 * Only the current attempt's answer counts, as in Ceph: an earlier
+	 * attempt's OSD may answer after the op went to a new primary, and
+	 * completing on that answer would let the client's next op to the
+	 * object overtake the resent copy still on its way to the new primary.
+	 * The current attempt's answer comes anyway: the new primary applies
+	 * the op, or finds it in its log and answers it as a duplicate.
 	 */
+	if (op->state != RADOS_OP_SENT || msg_conn_id(conn) != op->sent_conn) {
+		log_at(LOG_OBJECTER, 10, "tid %" PRIu64 ": answer of an earlier attempt ignored",
+		       op->tid);
+		goto out;
+	}
 	op->reply = m;
 	m = NULL;
 	op->version = b->version;

@@ -178,7 +178,7 @@ static int wait_pool_locked(struct rados__client *c, const char *name, bool pres
  */
 static int pool_change(struct rados__client *c, const char *name, const char *rule, bool deleting)
 {
-	struct buf cmd = BUF_INIT, out = BUF_INIT, status = BUF_INIT;
+	struct buf cmd = BUF_INIT, status = BUF_INIT;
 	struct json_w w;
 	json_w_init(&w, &cmd, false);
 	json_w_obj_begin(&w);
@@ -190,18 +190,10 @@ static int pool_change(struct rados__client *c, const char *name, const char *ru
 		json_w_kv_str(&w, "pool2", name);
 		json_w_kv_bool(&w, "yes_i_really_really_mean_it", true);
 	}
-	json_w_obj_end(&w);
-	int rc = json_w_error(&w);
-	if (!rc && !buf_cstr(&cmd))
-		rc = -ENOMEM;
-	if (!rc)
-		rc = rados__monc_command(c, buf_cstr(&cmd), NULL, 0, &out, &status,
-					 cfg_dur_ns(c->cfg, CFG_rados_mon_op_timeout));
+	int rc = rados__monc_json(c, &w, &cmd, &status);
 	const char *st = buf_cstr(&status);
 	if (!rc && st && strstr(st, deleting ? "does not exist" : "already exists"))
 		rc = deleting ? -ENOENT : -EEXIST;
-	buf_fini(&cmd);
-	buf_fini(&out);
 	buf_fini(&status);
 	if (rc)
 		return rc;

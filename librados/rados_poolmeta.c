@@ -125,12 +125,13 @@ static int app_command(struct rados__ioctx *x, const char *what, const char *app
 	int rc = rados_ioctx_get_pool_name(x, pool, sizeof(pool));
 	if (rc < 0)
 		return rc;
-	struct buf cmd = BUF_INIT, o = BUF_INIT, s = BUF_INIT;
+	struct buf cmd = BUF_INIT;
 	struct json_w w;
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "osd pool application %s", what);
 	json_w_init(&w, &cmd, false);
 	json_w_obj_begin(&w);
-	buf_printf(&s, "osd pool application %s", what);
-	json_w_kv_str(&w, "prefix", buf_cstr(&s));
+	json_w_kv_str(&w, "prefix", prefix);
 	json_w_kv_str(&w, "pool", pool);
 	json_w_kv_str(&w, "app", app);
 	if (key)
@@ -139,15 +140,7 @@ static int app_command(struct rados__ioctx *x, const char *what, const char *app
 		json_w_kv_str(&w, "value", value);
 	if (force)
 		json_w_kv_bool(&w, "yes_i_really_mean_it", true);
-	json_w_obj_end(&w);
-	buf_reset(&s);
-	rc = json_w_error(&w);
-	if (!rc)
-		rc = rados__monc_command(x->c, buf_cstr(&cmd), NULL, 0, &o, &s,
-					 cfg_dur_ns(x->c->cfg, CFG_rados_mon_op_timeout));
-	buf_fini(&cmd);
-	buf_fini(&o);
-	buf_fini(&s);
+	rc = rados__monc_json(x->c, &w, &cmd, NULL);
 	return rc ? rc : rados_wait_for_latest_osdmap(x->c);
 }
 

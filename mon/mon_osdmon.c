@@ -9,6 +9,11 @@
  *   pmap       base with pending applied: what commands validate against.
  * Every change edits `pending` and rebuilds `pmap`, so a rejected change
  * never leaves a half-applied incremental behind.
+ *
+ * Clocks: the service is fed its times, with one exception: blocklist
+ * expiries are wall-clock stamps stored in the map, so `osd blocklist add`
+ * and the expiry check in the tick read the real-time clock themselves,
+ * as Ceph's OSDMonitor does (ceph_clock_now()).
  */
 #include "mon_osdmon.h"
 
@@ -20,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/clk.h"
 #include "common/compiler.h"
 #include "common/log.h"
 #include "common/poolapp.h"
@@ -317,8 +324,9 @@ static bool pool_name_ok(const char *name)
 	if (n == 0 || n > OSDMAP_POOL_NAME_MAX || name[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++) {
+		/* Non-ASCII (UTF-8, already validated by the JSON parser) is fine, as in Ceph. */
 		unsigned char c = (unsigned char)name[i];
-		if (c <= ' ' || c >= 0x7f || c == '/' || c == '\\' || c == '"' || c == '\'')
+		if (c <= ' ' || c == 0x7f || c == '/' || c == '\\' || c == '"' || c == '\'')
 			return false;
 	}
 	return true;
@@ -509,6 +517,39 @@ static void dump_pg_lists_json(struct json_w *w, const struct osdmap *m)
 	json_w_arr_end(w);
 }
 
+/* Ceph's print of a time: "2026-12-07T17:00:00.000000+0000" (in UTC here). */
+static void time_text(uint64_t ns, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ns / CLK_NS_PER_SEC);
+	struct tm tm;
+	char day[40] = "?";
+	if (gmtime_r(&sec, &tm))
+		strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%06u+0000", day, (unsigned)(ns % CLK_NS_PER_SEC / 1000));
+}
+
+/* A blocklist entry's address ("127.0.0.1:0/1234") and expiry, as Ceph prints them. */
+static void bl_texts(const struct osdmap_blocklist_entry *e, char *addr, size_t addrlen,
+		     char *until, size_t untillen)
+{
+	if (osdmap_blocklist_addr_format(&e->addr, e->nonce, addr, addrlen) < 0)
+		snprintf(addr, addrlen, "?");
+	time_text(e->expires, until, untillen);
+}
+
+/* `osd dump`'s "blocklist": {"ADDR": "UNTIL", ...}, as Ceph dumps it. */
+static void dump_blocklist_json(struct json_w *w, const struct osdmap *m)
+{
+	json_w_key(w, "blocklist");
+	json_w_obj_begin(w);
+	for (size_t i = 0; i < osdmap_blocklist_count(m); i++) {
+		char addr[OSDMAP_BLOCKLIST_ADDR_STRLEN], until[64];
+		bl_texts(osdmap_blocklist_at(m, i), addr, sizeof(addr), until, sizeof(until));
+		json_w_kv_str(w, addr, until);
+	}
+	json_w_obj_end(w);
+}
+
 static int cmd_osd_dump(struct mon_osdmon *s, const struct json_val *cmd, struct mon_reply *r)
 {
 	const struct osdmap *m = s->committed;
@@ -540,6 +581,7 @@ static int cmd_osd_dump(struct mon_osdmon *s, const struct json_val *cmd, struct
 		json_w_arr_end(&w);
 		dump_osds_json(&w, m);
 		dump_pg_lists_json(&w, m);
+		dump_blocklist_json(&w, m);
 		json_w_obj_end(&w);
 	} else {
 		buf_printf(&r->out, "epoch %u\nfsid %s\nflags %s\n", osdmap_epoch(m), fs,
@@ -558,6 +600,11 @@ static int cmd_osd_dump(struct mon_osdmon *s, const struct json_val *cmd, struct
 			buf_printf(&r->out, "osd.%d %s %s weight %.5f up_from %u down_at %u %s\n", i,
 				   o->up ? "up" : "down", o->weight ? "in" : "out",
 				   o->weight / 65536.0, o->up_from, o->down_at, addr);
+		}
+		for (size_t i = 0; i < osdmap_blocklist_count(m); i++) {
+			char addr[OSDMAP_BLOCKLIST_ADDR_STRLEN], until[64];
+			bl_texts(osdmap_blocklist_at(m, i), addr, sizeof(addr), until, sizeof(until));
+			buf_printf(&r->out, "blocklist %s expires %s\n", addr, until);
 		}
 	}
 	buf_fini(&flags);
@@ -611,6 +658,35 @@ static int cmd_osd_ls(struct mon_osdmon *s, const struct json_val *cmd, struct m
 	}
 	if (json)
 		json_w_arr_end(&w);
+	return 0;
+}
+
+/* `osd blocklist ls`: "ADDR UNTIL" lines, or [{"addr", "until"}]; "listed N entries". */
+static int cmd_blocklist_ls(struct mon_osdmon *s, const struct json_val *cmd, struct mon_reply *r)
+{
+	const struct osdmap *m = s->committed;
+	size_t n = osdmap_blocklist_count(m);
+	bool json = want_json(cmd);
+	struct json_w w;
+	if (json) {
+		json_w_init(&w, &r->out, pretty(cmd));
+		json_w_arr_begin(&w);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char addr[OSDMAP_BLOCKLIST_ADDR_STRLEN], until[64];
+		bl_texts(osdmap_blocklist_at(m, i), addr, sizeof(addr), until, sizeof(until));
+		if (json) {
+			json_w_obj_begin(&w);
+			json_w_kv_str(&w, "addr", addr);
+			json_w_kv_str(&w, "until", until);
+			json_w_obj_end(&w);
+		} else {
+			buf_printf(&r->out, "%s %s\n", addr, until);
+		}
+	}
+	if (json)
+		json_w_arr_end(&w);
+	reply_status(r, "listed %zu entries", n);
 	return 0;
 }
 
@@ -1792,6 +1868,139 @@ static enum mon_cmd_result cmd_upmap(struct mon_osdmon *s, const struct json_val
 	return MON_CMD_PENDING;
 }
 
+/* ---- write commands: the blocklist ------------------------------------------------ */
+
+/* Ceph's mon_osd_blocklist_default_expire: an hour. */
+#define BLOCKLIST_DEFAULT_EXPIRE_S 3600.0
+
+struct bl_arg {
+	enum { BL_ADD, BL_RM, BL_CLEAR, BL_EXPIRE } what;
+	struct net_addr addr;
+	uint64_t nonce;
+	uint64_t expires; /* BL_ADD: the stamp; BL_EXPIRE: now */
+};
+
+/*
+ * One blocklist change.  Additions cancel a pending removal of the entry
+ * and removals a pending addition (osdmap_inc_blocklist_*), so the last
+ * word of a batch wins, as with Ceph's pending_inc.
+ */
+static int edit_blocklist(struct mon_osdmon *s, void *argp, struct mon_reply *r)
+{
+	struct bl_arg *a = argp;
+	(void)r;
+	if (a->what == BL_ADD)
+		return osdmap_inc_blocklist_add(&s->pending, &a->addr, a->nonce, a->expires);
+	if (a->what == BL_RM)
+		return osdmap_inc_blocklist_rm(&s->pending, &a->addr, a->nonce);
+	/* Clear or expire: every (expired) entry of the pending map; pmap holds still. */
+	int rc = 0;
+	for (size_t i = 0; !rc && i < osdmap_blocklist_count(s->pmap); i++) {
+		const struct osdmap_blocklist_entry *e = osdmap_blocklist_at(s->pmap, i);
+		if (a->what == BL_CLEAR || e->expires <= a->expires)
+			rc = osdmap_inc_blocklist_rm(&s->pending, &e->addr, e->nonce);
+	}
+	return rc;
+}
+
+static bool addr_is_any(const struct net_addr *a)
+{
+	if (addr_family(a) == AF_INET)
+		return a->u.in.sin_addr.s_addr == 0;
+	return addr_family(a) == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&a->u.in6.sin6_addr);
+}
+
+/* "expire": seconds from now (a number, or a number as a string); 0 or -EINVAL. */
+static int expire_arg(const struct json_val *cmd, double *out, struct mon_reply *r)
+{
+	const struct json_val *v = json_get(cmd, "expire");
+	*out = BLOCKLIST_DEFAULT_EXPIRE_S;
+	if (!v)
+		return 0;
+	double d = NAN;
+	if (json_type(v) == JSON_NUMBER) {
+		d = json_number(v);
+	} else if (json_type(v) == JSON_STRING) {
+		const char *str = json_string(v, NULL);
+		char *end;
+		d = strtod(str, &end);
+		if (end == str || *end)
+			d = NAN;
+	}
+	if (!isfinite(d) || d < 0)
+		return reply_err(r, -EINVAL, "argument 'expire' must be a number of seconds >= 0");
+	*out = d;
+	return 0;
+}
+
+/*
+ * `osd blocklist add|rm ADDR [EXPIRE]` (and Ceph's older `osd blacklist`,
+ * whose op key is "blacklistop").  Status strings are Ceph's.
+ */
+static enum mon_cmd_result cmd_blocklist(struct mon_osdmon *s, const struct json_val *cmd,
+					 struct mon_reply *r)
+{
+	const char *op, *addrstr, *range;
+	struct bl_arg a = {.what = BL_ADD};
+	if (json_get_str(cmd, "blocklistop", &op) != 0 &&
+	    json_get_str(cmd, "blacklistop", &op) != 0)
+		return reply_err(r, -EINVAL, "missing argument 'blocklistop' (add or rm)"),
+		       MON_CMD_DONE;
+	if (strcmp(op, "add") != 0 && strcmp(op, "rm") != 0)
+		return reply_err(r, -EINVAL, "blocklistop must be add or rm, not '%s'", op),
+		       MON_CMD_DONE;
+	if (json_get_str(cmd, "range", &range) == 0)
+		return reply_err(r, -EOPNOTSUPP, "range (CIDR) blocklisting is not supported"),
+		       MON_CMD_DONE;
+	if (need_str(cmd, "addr", &addrstr, r))
+		return MON_CMD_DONE;
+	if (osdmap_blocklist_addr_parse(addrstr, &a.addr, &a.nonce) != 0)
+		return reply_err(r, -EINVAL, "unable to parse address %s", addrstr), MON_CMD_DONE;
+	char name[OSDMAP_BLOCKLIST_ADDR_STRLEN];
+	osdmap_blocklist_addr_format(&a.addr, a.nonce, name, sizeof(name));
+	if (strcmp(op, "rm") == 0) {
+		if (!osdmap_blocklist_find(s->pmap, &a.addr, a.nonce)) {
+			reply_status(r, "%s isn't blocklisted", name);
+			return MON_CMD_DONE;
+		}
+		a.what = BL_RM;
+		if (try_edit(s, edit_blocklist, &a, r))
+			return MON_CMD_DONE;
+		reply_status(r, "un-blocklisting %s", name);
+		return MON_CMD_PENDING;
+	}
+	/* Ceph would match nothing here; with "any IP, any client" it would fence everyone. */
+	if (a.nonce == 0 && addr_is_any(&a.addr))
+		return reply_err(r, -EINVAL, "%s would fence every client: give an IP or a nonce",
+				 name),
+		       MON_CMD_DONE;
+	double secs;
+	if (expire_arg(cmd, &secs, r))
+		return MON_CMD_DONE;
+	uint64_t now = clk_real_ns();
+	double ns = secs * 1e9;
+	a.expires = ns >= (double)(UINT64_MAX - now) ? UINT64_MAX : now + (uint64_t)ns;
+	if (try_edit(s, edit_blocklist, &a, r))
+		return MON_CMD_DONE;
+	char until[64];
+	time_text(a.expires, until, sizeof(until));
+	reply_status(r, "blocklisting %s until %s (%g sec)", name, until, secs);
+	return MON_CMD_PENDING;
+}
+
+static enum mon_cmd_result cmd_blocklist_clear(struct mon_osdmon *s, struct mon_reply *r)
+{
+	struct bl_arg a = {.what = BL_CLEAR};
+	if (osdmap_blocklist_count(s->pmap) == 0) {
+		reply_status(r, "removed all blocklist entries");
+		return MON_CMD_DONE;
+	}
+	if (try_edit(s, edit_blocklist, &a, r))
+		return MON_CMD_DONE;
+	reply_status(r, "removed all blocklist entries");
+	return MON_CMD_PENDING;
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 typedef int (*read_fn)(struct mon_osdmon *s, const struct json_val *cmd, struct mon_reply *r);
@@ -1812,6 +2021,8 @@ static const struct {
 	{"osd getcrushmap", cmd_getcrushmap},
 	{"osd crush rule ls", cmd_rule_ls},
 	{"osd crush rule list", cmd_rule_ls},
+	{"osd blocklist ls", cmd_blocklist_ls},
+	{"osd blacklist ls", cmd_blocklist_ls},
 };
 
 static const char *const write_prefixes[] = {
@@ -1821,6 +2032,7 @@ static const char *const write_prefixes[] = {
 	"osd pool application set", "osd pool application rm", "osd pool set-quota",
 	"osd setcrushmap",
 	"osd pg-upmap-items", "osd rm-pg-upmap-items",
+	"osd blocklist", "osd blacklist", "osd blocklist clear", "osd blacklist clear",
 };
 
 bool mon_osdmon_handles(const char *prefix)
@@ -1875,6 +2087,10 @@ static enum mon_cmd_result dispatch_write(struct mon_osdmon *s, const char *pref
 		return cmd_upmap(s, cmd, prefix[4] == 'r', r);
 	if (strncmp(prefix, "osd pool application ", 21) == 0)
 		return cmd_pool_app(s, cmd, prefix, r);
+	if (strcmp(prefix, "osd blocklist") == 0 || strcmp(prefix, "osd blacklist") == 0)
+		return cmd_blocklist(s, cmd, r);
+	if (strcmp(prefix, "osd blocklist clear") == 0 || strcmp(prefix, "osd blacklist clear") == 0)
+		return cmd_blocklist_clear(s, r);
 	return cmd_pool_misc(s, cmd, prefix, r);
 }
 
@@ -2083,8 +2299,28 @@ static int edit_out(struct mon_osdmon *s, void *argp, struct mon_reply *r)
 	return osdmap_inc_set_weight(&s->pending, *(int32_t *)argp, 0);
 }
 
+/*
+ * Drop blocklist entries that have expired (they already match nothing:
+ * this only keeps the map small), as Ceph's OSDMonitor::tick does.
+ */
+static void expire_blocklist(struct mon_osdmon *s)
+{
+	struct bl_arg a = {.what = BL_EXPIRE, .expires = clk_real_ns()};
+	size_t n = 0;
+	for (size_t i = 0; i < osdmap_blocklist_count(s->pmap); i++)
+		n += osdmap_blocklist_at(s->pmap, i)->expires <= a.expires;
+	if (n == 0)
+		return;
+	struct mon_reply r;
+	mon_reply_init(&r);
+	if (try_edit(s, edit_blocklist, &a, &r) == 0)
+		log_info(LOG_MON, "osdmon: %zu blocklist entr%s expired", n, n == 1 ? "y" : "ies");
+	mon_reply_fini(&r);
+}
+
 void mon_osdmon_tick(struct mon_osdmon *s, uint64_t now_ns)
 {
+	expire_blocklist(s);
 	const struct osdmap *m = s->pmap;
 	/* Forget timers of OSDs that came back or went away. */
 	for (size_t i = 0; i < s->ndowns;) {

@@ -4,8 +4,8 @@
  * Turns operator commands ("osd pool create", "osd out", "osd crush
  * move"...), OSD boots and failure reports into the next incremental, and
  * answers read commands ("osd dump", "osd tree", "osd map"...) from the
- * committed map.  It is pure logic: no sockets, no clock reads, no
- * consensus.  The daemon feeds it, proposes what it produces through
+ * committed map.  It is pure logic: no sockets and no consensus; the only
+ * clock it reads is the wall clock, for blocklist expiry (as Ceph's).  The daemon feeds it, proposes what it produces through
  * Paxos, and hands every committed value back.
  *
  * Life of a change:

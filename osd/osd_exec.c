@@ -1113,6 +1113,14 @@ int osd_exec_set_oi(struct osd_exec_write *w, const struct osd_exec_oi *oi)
 	return add_step(w, OSDOP_SETXATTR, OSD_EXEC_OI_ATTR, NULL, 0, &val, 1) ? 0 : -ENOMEM;
 }
 
+int osd_exec_set_locator(struct osd_exec_write *w, const char *locator)
+{
+	if (w->deletes || !locator || !*locator)
+		return 0;
+	struct msg_bytes val = {(uint8_t *)locator, strlen(locator)};
+	return add_step(w, OSDOP_SETXATTR, OSD_EXEC_LOC_ATTR, NULL, 0, &val, 1) ? 0 : -ENOMEM;
+}
+
 /* ---- applying physical steps ----------------------------------------------------- */
 
 static int apply_write(struct os_txn *t, const struct os_cid *cid, const struct os_oid *oid,
@@ -1227,11 +1235,14 @@ static int pgls_start(const struct msg_osd_subop *step, struct os_oid *out, char
 	return 0;
 }
 
-static int pgls_add(struct osdop_kv_writer *w, const struct os_oid *o)
+static int pgls_add(struct os_store *s, const struct os_cid *cid, struct osdop_kv_writer *w,
+		    const struct os_oid *o)
 {
 	struct buf v = BUF_INIT;
-	/* "nspace\0locator"; no locators yet. */
+	/* "nspace\0locator" (the locator only if the object was written with one). */
 	int r = buf_append(&v, o->nspace, strlen(o->nspace) + 1);
+	if (!r && os_getattr(s, cid, o, OSD_EXEC_LOC_ATTR, &v) == 0)
+		r = 0;
 
 	if (!r)
 		r = osdop_kv_add(w, o->name, strlen(o->name), v.data, v.len);
@@ -1253,7 +1264,7 @@ static int pgls_scan(struct os_store *s, const struct os_cid *cid, const struct 
 		r = os_list(s, cid, start, NULL, max - w->count, &l, out_next);
 		for (size_t i = 0; i < l.n && !r; i++) {
 			if ((!ns || !strcmp(l.v[i].nspace, ns)) && l.v[i].snap == OS_NOSNAP)
-				r = pgls_add(w, &l.v[i]);
+				r = pgls_add(s, cid, w, &l.v[i]);
 		}
 		scanned += (unsigned)l.n;
 		os_oidlist_fini(&l);

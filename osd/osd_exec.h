@@ -58,6 +58,8 @@
 
 #define OSD_EXEC_XATTR_PREFIX "_"
 #define OSD_EXEC_OI_ATTR "@oi"
+/* The object's locator key, when it was written with one (listings return it). */
+#define OSD_EXEC_LOC_ATTR "@loc"
 
 /* The object info attribute: le32 ver_epoch, le64 version, le64 mtime_ns. */
 #define OSD_EXEC_OI_LEN 20
@@ -125,6 +127,8 @@ int64_t osd_exec_op(struct os_store *s, const struct os_cid *cid, const struct o
  * op deletes the object.  0 or -ENOMEM.
  */
 int osd_exec_set_oi(struct osd_exec_write *w, const struct osd_exec_oi *oi);
+/* Append SETXATTR OSD_EXEC_LOC_ATTR = @locator unless it is empty or the op deletes. */
+int osd_exec_set_locator(struct osd_exec_write *w, const char *locator);
 
 /*
  * Add physical steps to a store transaction (primary and replicas alike).

@@ -116,6 +116,20 @@ struct osd_pg {
 	unsigned recovering;	  /* pushes/pulls outstanding */
 	struct osd_ev committed_to; /* newest of our writes durable in the local store */
 
+	/*
+	 * The flush barrier.  Store transactions for this PG (writes, replicated
+	 * writes, pushes, metadata) are counted as queued and as completed; the
+	 * store completes them in queue order.  A new interval, and adopting a
+	 * peering result, set flush_to to the count queued so far: until that
+	 * many have completed, the store does not yet show everything the PG's
+	 * log says, so the primary does not activate or recover, a replica
+	 * does not answer pulls, and committed_to stays where it is.
+	 */
+	uint64_t txn_queued, txn_done, flush_to;
+	struct osd_ev flush_head;	 /* committed_to once flushed (the adopted log head) */
+	bool flush_activate, flush_recover; /* what waits for the flush (primary) */
+	struct osd_flush_msg *flush_msgs;    /* pulls waiting for the flush (replica) */
+
 	uint64_t num_objects, num_bytes;
 };
 
@@ -222,6 +236,14 @@ int osd_monc_command_sync(struct cfg *cfg, const char *cmd, struct buf *out, cha
 int osd_pgs_load(struct osd_daemon *d);
 void osd_pgs_advance_map(struct osd_daemon *d, const struct osdmap *prev);
 struct osd_pg *osd_pg_find(struct osd_daemon *d, const struct osdmap_pg *pgid);
+
+/* The flush barrier (see struct osd_pg).  Loop thread. */
+void osd_pg_txn_queued(struct osd_pg *pg);
+/* A transaction of PG @pgid completed (the PG may be gone by now). */
+void osd_pg_txn_done(struct osd_daemon *d, const struct osdmap_pg *pgid);
+bool osd_pg_flushed(const struct osd_pg *pg);
+/* Keep @m (a pull) until @pg is flushed, then hand it to osd_recovery_handle again. */
+void osd_pg_wait_flush(struct osd_pg *pg, struct msg_conn *conn, struct msg *m);
 void osd_pg_handle_msg(struct osd_daemon *d, struct msg_conn *conn, struct msg *m);
 void osd_pg_note_down(struct osd_daemon *d, int32_t osd);
 void osd_pg_free_all(struct osd_daemon *d);

@@ -13,6 +13,9 @@
  * When the interval changes, writes in flight are put back at the head of
  * the PG's queue and run again after peering; one that reached the log
  * before is found there by its request id and only answered.
+ *
+ * Ops from a client on the map's blocklist are refused with
+ * -OSDMAP_EBLOCKLISTED whenever they are about to run (process()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -283,6 +286,8 @@ static int start_write(struct osd_pg *pg, struct osd_op *op, const struct os_oid
 	struct osd_exec_oi oi = {ver.epoch, ver.version, clk_real_ns()};
 	if (!rc)
 		rc = osd_exec_set_oi(&op->w, &oi);
+	if (!rc)
+		rc = osd_exec_set_locator(&op->w, b->locator);
 	struct os_txn *t = rc ? NULL : os_txn_create();
 	if (!rc && !t)
 		rc = -ENOMEM;
@@ -330,6 +335,7 @@ static int start_write(struct osd_pg *pg, struct osd_op *op, const struct os_oid
 	if (!cc)
 		abort(); /* nothing sane is left: the write is logged */
 	*cc = (struct commit_ctx){d, pg->pgid, op->rep_tid, ver, 0};
+	osd_pg_txn_queued(pg);
 	os_queue_transaction(d->store, t, NULL, local_committed, cc);
 	d->ops_write++;
 	perf_inc(d->perf, OSD_PERF_OP_W, 1);
@@ -363,6 +369,21 @@ static void process(struct osd_pg *pg, struct osd_op *op)
 		list_append(&pg->waiting, op);
 		return;
 	}
+	/*
+	 * A fenced client (`osd blocklist`) gets nothing done, reads included:
+	 * checked here, against the map of the moment, so ops that waited
+	 * (inactive PG, busy object) before the entry arrived are refused too.
+	 * As in Ceph this comes before the dup check: a fenced client is not
+	 * even told that an earlier attempt of a write was applied.
+	 */
+	if (osdmap_is_blocklisted(d->map, msg_conn_peer_addr(op->conn), b->client, clk_real_ns())) {
+		char who[NET_ADDR_STRLEN];
+		addr_format(msg_conn_peer_addr(op->conn), who, sizeof(who));
+		log_dbg(LOG_OSD, 10, "pg %s: client %" PRIu64 " at %s is blocklisted (e%u)", pg->name,
+			b->client, who, osdmap_epoch(d->map));
+		reply_error(d, op, -OSDMAP_EBLOCKLISTED);
+		return;
+	}
 	if (is_pgls(b)) {
 		struct buf out = BUF_INIT;
 		int rc = osd_exec_pgls(d->store, &pg->cid, &b->ops[0], &out);
@@ -390,7 +411,12 @@ static void process(struct osd_pg *pg, struct osd_op *op)
 		reply_error(d, op, -ENOSPC);
 		return;
 	}
-	if (write && (b->attempt > 0 || op->in_flight)) {
+	/*
+	 * Every write is looked up, not only resends: a resent copy can reach
+	 * the new primary and be applied before the first copy, queued here
+	 * since an earlier interval, is processed.
+	 */
+	if (write) {
 		const struct osd_pglog_entry *e =
 			osd_pglog_find_reqid(&pg->log, (struct osd_reqid){b->client, b->tid});
 		if (e && osd_ev_cmp(e->version, pg->committed_to) > 0) {
@@ -523,6 +549,7 @@ static void local_committed_loop(void *arg)
 		one_done(pg, op);
 	else if (pg && pg->blocked)
 		rerun(pg, &pg->blocked);
+	osd_pg_txn_done(cc->d, &cc->pgid);
 	free(cc);
 }
 
@@ -610,6 +637,8 @@ struct repop_ctx {
 static void repop_committed_loop(void *arg)
 {
 	struct repop_ctx *rc = arg;
+	struct osdmap_pg pgid = {rc->r.pool, rc->r.seed};
+	osd_pg_txn_done(rc->d, &pgid);
 	struct msg *m = rc->d->stopping ? NULL : msg_create(MSG_OSD_REPOP_REPLY);
 	if (m) {
 		*(struct msg_osd_repop_reply *)msg_body(m) = rc->r;
@@ -682,5 +711,6 @@ void osd_op_handle_repop(struct osd_daemon *d, struct msg_conn *conn, struct msg
 	rc->conn = msg_conn_get(conn);
 	rc->r = (struct msg_osd_repop_reply){b->pool, b->seed, osdmap_epoch(d->map), b->interval,
 					     b->tid, 0};
+	osd_pg_txn_queued(pg);
 	os_queue_transaction(d->store, t, NULL, repop_committed, rc);
 }

@@ -88,22 +88,131 @@ static int persist_all(struct osd_pg *pg, struct os_txn *t)
 	return rc;
 }
 
-static void commit_logged(void *arg, int status)
+/* ---- the flush barrier ----------------------------------------------------------------- */
+
+struct osd_flush_msg {
+	struct osd_flush_msg *next;
+	struct msg_conn *conn;
+	struct msg *m;
+};
+
+void osd_pg_txn_queued(struct osd_pg *pg)
 {
-	(void)arg;
-	if (status)
-		log_err(LOG_OSD, "a PG metadata transaction failed: %s", strerror(-status));
+	pg->txn_queued++;
+}
+
+bool osd_pg_flushed(const struct osd_pg *pg)
+{
+	return pg->txn_done >= pg->flush_to;
+}
+
+/* Everything queued before the barrier is in the store now: do what waited for it. */
+static void pg_flushed(struct osd_pg *pg)
+{
+	if (osd_ev_cmp(pg->flush_head, pg->committed_to) > 0)
+		pg->committed_to = pg->flush_head;
+	struct osd_flush_msg *l = pg->flush_msgs;
+	pg->flush_msgs = NULL;
+	while (l) {
+		struct osd_flush_msg *x = l;
+		l = x->next;
+		osd_recovery_handle(pg->d, x->conn, x->m);
+		msg_put(x->m);
+		msg_conn_put(x->conn);
+		free(x);
+	}
+	if (pg->flush_activate) {
+		pg->flush_activate = false;
+		pg->active = true;
+		log_info(LOG_OSD, "pg %s: flushed, active", pg->name);
+		osd_pg_update_state(pg);
+		osd_op_kick(pg);
+	}
+	if (pg->flush_recover) {
+		pg->flush_recover = false;
+		osd_recovery_start(pg);
+	}
+}
+
+void osd_pg_txn_done(struct osd_daemon *d, const struct osdmap_pg *pgid)
+{
+	struct osd_pg *pg = d->stopping ? NULL : osd_pg_find(d, pgid);
+	if (!pg || pg->txn_done >= pg->txn_queued)
+		return; /* gone (or a PG of the same id made anew since) */
+	bool was = osd_pg_flushed(pg);
+	pg->txn_done++;
+	if (!was && osd_pg_flushed(pg))
+		pg_flushed(pg);
+}
+
+void osd_pg_wait_flush(struct osd_pg *pg, struct msg_conn *conn, struct msg *m)
+{
+	struct osd_flush_msg *x = malloc(sizeof(*x)), **tail = &pg->flush_msgs;
+	if (!x)
+		return; /* the puller asks again on its next interval */
+	*x = (struct osd_flush_msg){NULL, msg_conn_get(conn), msg_get(m)};
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = x;
+}
+
+/* Set the barrier at what is queued now; committed_to becomes @head once it is passed. */
+static void set_flush(struct osd_pg *pg, struct osd_ev head)
+{
+	pg->flush_to = pg->txn_queued;
+	pg->flush_head = head;
+	if (osd_pg_flushed(pg))
+		pg_flushed(pg);
+}
+
+static void flush_msgs_free(struct osd_pg *pg)
+{
+	while (pg->flush_msgs) {
+		struct osd_flush_msg *x = pg->flush_msgs;
+		pg->flush_msgs = x->next;
+		msg_put(x->m);
+		msg_conn_put(x->conn);
+		free(x);
+	}
+}
+
+struct meta_ctx {
+	struct osd_daemon *d;
+	struct osdmap_pg pgid;
+	int status;
+};
+
+static void meta_committed_loop(void *arg)
+{
+	struct meta_ctx *mc = arg;
+	if (mc->status)
+		log_err(LOG_OSD, "a PG metadata transaction failed: %s", strerror(-mc->status));
+	osd_pg_txn_done(mc->d, &mc->pgid);
+	free(mc);
+}
+
+static void meta_committed(void *arg, int status)
+{
+	struct meta_ctx *mc = arg;
+	mc->status = status;
+	if (ev_loop_call(mc->d->loop, meta_committed_loop, mc) != 0)
+		free(mc);
 }
 
 static void queue_meta_txn(struct osd_pg *pg, struct os_txn *t, int rc)
 {
+	struct meta_ctx *mc = rc ? NULL : malloc(sizeof(*mc));
+	if (!rc && !mc)
+		rc = -ENOMEM;
 	if (rc) {
 		log_err(LOG_OSD, "pg %s: cannot build a metadata transaction: %s", pg->name,
 			strerror(-rc));
 		os_txn_destroy(t);
 		return;
 	}
-	os_queue_transaction(pg->d->store, t, NULL, commit_logged, pg);
+	*mc = (struct meta_ctx){pg->d, pg->pgid, 0};
+	osd_pg_txn_queued(pg);
+	os_queue_transaction(pg->d->store, t, NULL, meta_committed, mc);
 }
 
 void osd_pg_make_oid(const struct osd_pg *pg, const struct osd_pg_oid *po, struct os_oid *out)
@@ -141,6 +250,7 @@ static struct osd_pg *pg_new(struct osd_daemon *d, const struct osdmap_pg *pgid)
 
 static void pg_free(struct osd_pg *pg)
 {
+	flush_msgs_free(pg);
 	osd_recovery_forget_pg(pg);
 	osd_op_requeue(pg, &pg->inflight);
 	osd_op_requeue(pg, &pg->blocked);
@@ -441,8 +551,12 @@ static void start_interval(struct osd_pg *pg, const struct osd_interval *cur)
 	pg->replica_active = false;
 	pg->n_peers = 0;
 	pg->info.same_interval_since = cur->first;
+	pg->flush_activate = pg->flush_recover = false;
+	flush_msgs_free(pg); /* pulls of the old interval */
 	osd_recovery_forget_pg(pg);
 	osd_op_interval_change(pg);
+	/* The old interval's writes may still be queued in the store. */
+	set_flush(pg, pg->committed_to);
 	if (pg->is_primary && !pg->peer) {
 		struct osd_peer_cfg c = {d->whoami, pg->pgid, false};
 		pg->peer = osd_peer_create(&c);
@@ -645,8 +759,12 @@ static int adopt_history(struct osd_pg *pg, struct osd_ev common, const struct o
 	struct os_txn *t = os_txn_create();
 	rc = t ? persist_all(pg, t) : -ENOMEM;
 	queue_meta_txn(pg, t, rc);
-	/* Entries adopted from the authoritative log are durable on the members that sent them. */
-	pg->committed_to = pg->log.head;
+	/*
+	 * Entries adopted from the authoritative log are durable on the members
+	 * that sent them, and ours are once our queued transactions are in the
+	 * store: committed_to moves to the head when the barrier is passed.
+	 */
+	set_flush(pg, pg->log.head);
 	return 0;
 }
 
@@ -716,11 +834,14 @@ static void run_acts(struct osd_pg *pg)
 		case OSD_PEER_ACT_STATE: {
 			int st = osd_peer_state(pg->peer);
 			log_info(LOG_OSD, "pg %s: %s", pg->name, osd_peer_state_name(st));
+			pg->active = pg->flush_activate = false;
 			if (st == OSD_PEER_ACTIVE || st == OSD_PEER_PEERED) {
 				pg_apply_own_plan(pg);
-				pg->active = st == OSD_PEER_ACTIVE;
-			} else {
-				pg->active = false;
+				/* Serve clients only once the store shows all the log says. */
+				if (st == OSD_PEER_ACTIVE && osd_pg_flushed(pg))
+					pg->active = true;
+				else if (st == OSD_PEER_ACTIVE)
+					pg->flush_activate = true;
 			}
 			break;
 		}
@@ -732,7 +853,11 @@ static void run_acts(struct osd_pg *pg)
 			break;
 		}
 		case OSD_PEER_ACT_RECOVER:
-			osd_recovery_start(pg);
+			/* Pushes read our store: not before it holds every logged write. */
+			if (osd_pg_flushed(pg))
+				osd_recovery_start(pg);
+			else
+				pg->flush_recover = true;
 			break;
 		case OSD_PEER_ACT_BACKFILL:
 			log_warn(LOG_OSD, "pg %s: osd.%d needs backfill, which is not implemented yet",

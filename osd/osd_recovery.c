@@ -315,6 +315,7 @@ static void push_applied_loop(void *arg)
 				msg_put(r);
 		}
 	}
+	osd_pg_txn_done(d, &pc->pgid);
 	msg_put(pc->m);
 	msg_conn_put(pc->conn);
 	free(pc);
@@ -393,6 +394,7 @@ static void handle_push(struct osd_daemon *d, struct osd_pg *pg, struct msg_conn
 		return;
 	}
 	*pc = (struct push_ctx){d, pg->pgid, msg_conn_get(conn), msg_get(m), 0};
+	osd_pg_txn_queued(pg);
 	os_queue_transaction(d->store, t, NULL, push_applied, pc);
 }
 
@@ -434,7 +436,11 @@ void osd_recovery_handle(struct osd_daemon *d, struct msg_conn *conn, struct msg
 		handle_push_reply(pg, b);
 		break;
 	case OSD_PGMSG_PULL:
-		handle_pull(d, pg, b);
+		/* Our store may not hold the object's newest write yet. */
+		if (osd_pg_flushed(pg))
+			handle_pull(d, pg, b);
+		else
+			osd_pg_wait_flush(pg, conn, m);
 		break;
 	default:
 		break;

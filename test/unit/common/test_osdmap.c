@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "test/unit/unit.h"
+#include "common/crc32c.h"
+#include "common/enc.h"
 #include "common/osdmap.h"
 #include "crush/crush.h"
 #include "crush/crush_builder.h"
@@ -336,6 +338,391 @@ START_TEST(test_encodings)
 }
 END_TEST
 
+/* ---- blocklist -------------------------------------------------------------------- */
+
+static struct net_addr ip(const char *s)
+{
+	struct net_addr a;
+	ck_assert_int_eq(addr_parse(s, 0, &a), 0);
+	return a;
+}
+
+/* Parse @in and print it back as Ceph's legacy form. */
+static const char *bl_roundtrip(const char *in, char *buf, size_t size)
+{
+	struct net_addr a;
+	uint64_t nonce;
+	if (osdmap_blocklist_addr_parse(in, &a, &nonce) != 0)
+		return NULL;
+	ck_assert_int_gt(osdmap_blocklist_addr_format(&a, nonce, buf, size), 0);
+	return buf;
+}
+
+START_TEST(test_blocklist_addr_parse)
+{
+	char b[OSDMAP_BLOCKLIST_ADDR_STRLEN];
+	static const char *const good[][2] = {
+	    {"127.0.0.1:0/1234", "127.0.0.1:0/1234"},
+	    {"v2:127.0.0.1:6800/5", "127.0.0.1:6800/5"},
+	    {"v1:127.0.0.1:6800/5", "127.0.0.1:6800/5"},
+	    {"any:10.1.2.3:0/3", "10.1.2.3:0/3"},
+	    {"10.1.2.3", "10.1.2.3:0/0"},
+	    {"10.1.2.3/77", "10.1.2.3:0/77"},
+	    {"v2:0.0.0.0:0/18446744073709551615", "0.0.0.0:0/18446744073709551615"},
+	    {"[v2:127.0.0.1:0/7,v1:127.0.0.1:0/7]", "127.0.0.1:0/7"},
+	    {"[v2:127.0.0.1:0/7]", "127.0.0.1:0/7"},
+	    {"[::1]:0/9", "[::1]:0/9"},
+	    {"v2:[::1]:6789/9", "[::1]:6789/9"},
+	    {"[v2:[::1]:0/9]", "[::1]:0/9"},
+	    {"[::1]", "[::1]:0/0"},
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *got = bl_roundtrip(good[i][0], b, sizeof(b));
+		ck_assert_msg(got, "'%s' refused", good[i][0]);
+		ck_assert_str_eq(got, good[i][1]);
+	}
+	static const char *const bad[] = {
+	    "",
+	    "x",
+	    "1.2.3.4:0/",
+	    "1.2.3.4:0/abc",
+	    "1.2.3.4:0/-1",
+	    "1.2.3.4:0/+1",
+	    "1.2.3.4:0/18446744073709551616",
+	    "1.2.3.4:99999/1",
+	    "1.2.3.4:0/1/2",
+	    "v2:v2:1.2.3.4:0/1",
+	    "v3:1.2.3.4:0/1",
+	    " 1.2.3.4:0/1",
+	    "1.2.3.4:0/1 ",
+	    "host.example:0/1",
+	    "[v2:]",
+	    "[]",
+	    "1.2.3.4.5:0/1",
+	    "/5",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!bl_roundtrip(bad[i], b, sizeof(b)), "'%s' accepted", bad[i]);
+	struct net_addr a = ip("1.2.3.4:5");
+	ck_assert_int_eq(osdmap_blocklist_addr_format(&a, 6, b, 5), -ERANGE);
+}
+END_TEST
+
+/* A map of one epoch per call: @m's successor with the blocklist edits of @inc applied. */
+static struct osdmap *next_epoch(struct osdmap *m, struct osdmap_inc *inc)
+{
+	struct osdmap *n;
+	char err[128] = "";
+	ck_assert_msg(osdmap_apply(m, inc, &n, err, sizeof(err)) == 0, "apply: %s", err);
+	osdmap_inc_fini(inc);
+	osdmap_destroy(m);
+	return n;
+}
+
+static void bl_add(struct osdmap_inc *inc, const char *addr, uint64_t expires)
+{
+	struct net_addr a;
+	uint64_t nonce;
+	ck_assert_int_eq(osdmap_blocklist_addr_parse(addr, &a, &nonce), 0);
+	ck_assert_int_eq(osdmap_inc_blocklist_add(inc, &a, nonce, expires), 0);
+}
+
+static void bl_rm(struct osdmap_inc *inc, const char *addr)
+{
+	struct net_addr a;
+	uint64_t nonce;
+	ck_assert_int_eq(osdmap_blocklist_addr_parse(addr, &a, &nonce), 0);
+	ck_assert_int_eq(osdmap_inc_blocklist_rm(inc, &a, nonce), 0);
+}
+
+static bool bl_has(const struct osdmap *m, const char *addr, uint64_t *out_expires)
+{
+	struct net_addr a;
+	uint64_t nonce;
+	ck_assert_int_eq(osdmap_blocklist_addr_parse(addr, &a, &nonce), 0);
+	const struct osdmap_blocklist_entry *e = osdmap_blocklist_find(m, &a, nonce);
+	if (e && out_expires)
+		*out_expires = e->expires;
+	return e != NULL;
+}
+
+/* Who an entry fences: its nonce (or all), its IP (or any), until it expires. */
+START_TEST(test_blocklist_match)
+{
+	struct osdmap *m = make_cluster();
+	struct net_addr lo = ip("127.0.0.1:41000"), lo2 = ip("127.0.0.2:41000");
+	struct net_addr ten5 = ip("10.0.0.5:1"), ten6 = ip("10.0.0.6:1");
+	struct net_addr v6 = ip("[::1]:41000"), mapped = ip("[::ffff:10.0.0.5]:7");
+	ck_assert(!osdmap_is_blocklisted(m, &lo, 100, 0));
+
+	struct osdmap_inc inc;
+	osdmap_inc_init(&inc, fsid, 2);
+	bl_add(&inc, "127.0.0.1:0/100", 1000);	/* one instance on one IP */
+	bl_add(&inc, "v2:0.0.0.0:0/200", 1000); /* one instance, any IP */
+	bl_add(&inc, "10.0.0.5", 1000);		/* every client of one IP */
+	bl_add(&inc, "[::2]:0/300", 1000);	/* IPv6 */
+	m = next_epoch(m, &inc);
+	ck_assert_uint_eq(osdmap_blocklist_count(m), 4);
+
+	ck_assert(osdmap_is_blocklisted(m, &lo, 100, 500));
+	ck_assert(osdmap_is_blocklisted(m, &lo, 100, 999));
+	ck_assert(!osdmap_is_blocklisted(m, &lo, 100, 1000)); /* expired */
+	ck_assert(!osdmap_is_blocklisted(m, &lo, 101, 500));  /* another instance */
+	ck_assert(!osdmap_is_blocklisted(m, &lo2, 100, 500)); /* same nonce, other IP */
+	ck_assert(osdmap_is_blocklisted(m, &lo2, 200, 500));  /* 0.0.0.0: any IP */
+	ck_assert(osdmap_is_blocklisted(m, &v6, 200, 500));
+	ck_assert(!osdmap_is_blocklisted(m, &v6, 200, 2000));
+	ck_assert(osdmap_is_blocklisted(m, &ten5, 1, 500)); /* nonce 0: every client */
+	ck_assert(osdmap_is_blocklisted(m, &ten5, 987654321, 500));
+	ck_assert(osdmap_is_blocklisted(m, &mapped, 5, 500)); /* IPv4 through IPv6 */
+	ck_assert(!osdmap_is_blocklisted(m, &ten6, 1, 500));
+	struct net_addr v6b = ip("[::2]:9");
+	ck_assert(osdmap_is_blocklisted(m, &v6b, 300, 500));
+	ck_assert(!osdmap_is_blocklisted(m, &v6, 300, 500));
+	/* The port of the entry does not matter: clients use a new port per OSD. */
+	struct net_addr loport = ip("127.0.0.1:6");
+	ck_assert(osdmap_is_blocklisted(m, &loport, 100, 500));
+	osdmap_destroy(m);
+}
+END_TEST
+
+/* Incrementals add, replace and remove entries; the map keeps them sorted and unique. */
+START_TEST(test_blocklist_inc)
+{
+	struct osdmap *m = make_cluster();
+	struct osdmap_inc inc;
+	uint64_t exp = 0;
+	struct net_addr none;
+	memset(&none, 0, sizeof(none));
+
+	osdmap_inc_init(&inc, fsid, 2);
+	ck_assert_int_eq(osdmap_inc_blocklist_add(&inc, &none, 1, 5), -EINVAL);
+	ck_assert_int_eq(osdmap_inc_blocklist_rm(&inc, &none, 1), -EINVAL);
+	bl_add(&inc, "10.0.0.9:0/3", 100);
+	bl_add(&inc, "10.0.0.1:0/3", 100);
+	bl_add(&inc, "10.0.0.1:0/2", 100);
+	bl_add(&inc, "10.0.0.1:0/2", 700); /* replaces the pending one */
+	bl_add(&inc, "10.0.0.1:5/2", 100); /* another port: another entry */
+	bl_add(&inc, "10.0.0.7:0/1", 100);
+	bl_rm(&inc, "10.0.0.7:0/1"); /* cancels the pending addition */
+	ck_assert_uint_eq(inc.n_new_blocklist, 4);
+	m = next_epoch(m, &inc);
+	ck_assert_uint_eq(osdmap_blocklist_count(m), 4);
+	static const char *const order[] = {"10.0.0.1:0/2", "10.0.0.1:0/3", "10.0.0.1:5/2",
+					    "10.0.0.9:0/3"};
+	for (size_t i = 0; i < 4; i++) {
+		char b[OSDMAP_BLOCKLIST_ADDR_STRLEN];
+		const struct osdmap_blocklist_entry *e = osdmap_blocklist_at(m, i);
+		osdmap_blocklist_addr_format(&e->addr, e->nonce, b, sizeof(b));
+		ck_assert_str_eq(b, order[i]);
+	}
+	ck_assert_ptr_null(osdmap_blocklist_at(m, 4));
+	ck_assert(bl_has(m, "10.0.0.1:0/2", &exp));
+	ck_assert_uint_eq(exp, 700);
+	ck_assert(!bl_has(m, "10.0.0.7:0/1", NULL));
+
+	/* Next epoch: a new expiry for one, one removed, one removed that is not there. */
+	osdmap_inc_init(&inc, fsid, 3);
+	bl_add(&inc, "10.0.0.9:0/3", 9000);
+	bl_rm(&inc, "10.0.0.1:0/3");
+	bl_rm(&inc, "10.0.0.1:0/3"); /* twice: recorded once */
+	bl_rm(&inc, "10.0.0.8:0/8");
+	ck_assert_uint_eq(inc.n_old_blocklist, 2);
+	/* Encoded and decoded, the incremental does the same. */
+	struct buf ib = BUF_INIT;
+	struct osdmap_inc inc2;
+	char err[128];
+	ck_assert_int_eq(osdmap_inc_encode(&inc, &ib), 0);
+	ck_assert_int_eq(osdmap_inc_decode(ib.data, ib.len, &inc2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(inc2.n_new_blocklist, 1);
+	ck_assert_uint_eq(inc2.n_old_blocklist, 2);
+	struct osdmap *via_wire;
+	ck_assert_int_eq(osdmap_apply(m, &inc2, &via_wire, err, sizeof(err)), 0);
+	osdmap_inc_fini(&inc2);
+	buf_fini(&ib);
+	m = next_epoch(m, &inc);
+	ck_assert(osdmap_equal(m, via_wire));
+	osdmap_destroy(via_wire);
+	ck_assert_uint_eq(osdmap_blocklist_count(m), 3);
+	ck_assert(!bl_has(m, "10.0.0.1:0/3", NULL));
+	ck_assert(bl_has(m, "10.0.0.9:0/3", &exp));
+	ck_assert_uint_eq(exp, 9000);
+
+	/* A re-added entry cancels its pending removal; removal then addition in one epoch. */
+	osdmap_inc_init(&inc, fsid, 4);
+	bl_rm(&inc, "10.0.0.9:0/3");
+	bl_add(&inc, "10.0.0.9:0/3", 42);
+	ck_assert_uint_eq(inc.n_old_blocklist, 0);
+	m = next_epoch(m, &inc);
+	ck_assert(bl_has(m, "10.0.0.9:0/3", &exp));
+	ck_assert_uint_eq(exp, 42);
+
+	/* Clones carry the blocklist and compare equal; a changed expiry does not. */
+	struct osdmap *c = osdmap_clone(m);
+	ck_assert_ptr_nonnull(c);
+	ck_assert(osdmap_equal(m, c));
+	osdmap_inc_init(&inc, fsid, 5);
+	bl_add(&inc, "10.0.0.9:0/3", 43);
+	struct osdmap *d;
+	ck_assert_int_eq(osdmap_apply(c, &inc, &d, err, sizeof(err)), 0);
+	osdmap_inc_fini(&inc);
+	osdmap_inc_init(&inc, fsid, 5);
+	bl_add(&inc, "10.0.0.9:0/3", 44);
+	struct osdmap *e;
+	ck_assert_int_eq(osdmap_apply(c, &inc, &e, err, sizeof(err)), 0);
+	osdmap_inc_fini(&inc);
+	ck_assert(!osdmap_equal(d, e));
+	osdmap_destroy(c);
+	osdmap_destroy(d);
+	osdmap_destroy(e);
+	osdmap_destroy(m);
+}
+END_TEST
+
+/* Re-frame @b after editing its payload: the length field and the trailing crc32c. */
+static void reframe(struct buf *b)
+{
+	enc_put_le32(b->data + 6, (uint32_t)(b->len - 10 - 4));
+	enc_put_le32(b->data + b->len - 4, crc32c(0, b->data, b->len - 4));
+}
+
+/* Drop @n payload bytes just before the crc: what version 1 wrote. */
+static void cut_tail(struct buf *b, size_t n)
+{
+	memmove(b->data + b->len - 4 - n, b->data + b->len - 4, 4);
+	b->len -= n;
+	b->data[4] = 1; /* version 1 */
+	reframe(b);
+}
+
+static struct osdmap *blocklisted_map(void)
+{
+	struct osdmap *m = make_cluster();
+	struct osdmap_inc inc;
+	osdmap_inc_init(&inc, fsid, 2);
+	bl_add(&inc, "127.0.0.1:0/1", 1000);
+	bl_add(&inc, "[::1]:0/2", 2000);
+	return next_epoch(m, &inc);
+}
+
+/* Maps round-trip with the blocklist; version 1 encodings decode with none. */
+START_TEST(test_blocklist_encoding)
+{
+	struct osdmap *m = blocklisted_map();
+	struct buf b = BUF_INIT;
+	char err[128];
+	struct osdmap *d;
+	ck_assert_int_eq(osdmap_encode(m, &b), 0);
+	ck_assert_uint_eq(b.data[4], 2);
+	ck_assert_int_eq(osdmap_decode(b.data, b.len, &d, err, sizeof(err)), 0);
+	ck_assert(osdmap_equal(m, d));
+	ck_assert_uint_eq(osdmap_blocklist_count(d), 2);
+	osdmap_destroy(d);
+
+	/* A map stored by version 1: no blocklist section at all. */
+	struct osdmap *plain = make_cluster();
+	struct buf old = BUF_INIT;
+	ck_assert_int_eq(osdmap_encode(plain, &old), 0);
+	cut_tail(&old, 4); /* the empty section is its count */
+	ck_assert_int_eq(osdmap_decode(old.data, old.len, &d, err, sizeof(err)), 0);
+	ck_assert_uint_eq(osdmap_blocklist_count(d), 0);
+	ck_assert(osdmap_equal(plain, d));
+	osdmap_destroy(d);
+	buf_fini(&old);
+
+	/* An incremental stored by version 1: no blocklist lists. */
+	struct osdmap_inc inc, back;
+	osdmap_inc_init(&inc, fsid, 2);
+	osdmap_inc_mark_down(&inc, 3);
+	ck_assert_int_eq(osdmap_inc_encode(&inc, &old), 0);
+	cut_tail(&old, 8);
+	ck_assert_int_eq(osdmap_inc_decode(old.data, old.len, &back, err, sizeof(err)), 0);
+	ck_assert_uint_eq(back.n_new_down, 1);
+	ck_assert_uint_eq(back.n_new_blocklist + back.n_old_blocklist, 0);
+	osdmap_inc_fini(&back);
+	/* Half a section is malformed. */
+	buf_reset(&old);
+	ck_assert_int_eq(osdmap_inc_encode(&inc, &old), 0);
+	cut_tail(&old, 4);
+	ck_assert_int_eq(osdmap_inc_decode(old.data, old.len, &back, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "blocklist"), "error '%s'", err);
+	osdmap_inc_fini(&inc);
+	buf_fini(&old);
+
+	/* Newer encoders may append more: ignored. */
+	struct buf more = BUF_INIT;
+	buf_append(&more, b.data, b.len - 4);
+	buf_append(&more, "\x01\x02\x03\x04\x05", 5);
+	buf_append(&more, b.data + b.len - 4, 4);
+	reframe(&more);
+	ck_assert_int_eq(osdmap_decode(more.data, more.len, &d, err, sizeof(err)), 0);
+	ck_assert(osdmap_equal(m, d));
+	osdmap_destroy(d);
+	buf_fini(&more);
+	osdmap_destroy(plain);
+	osdmap_destroy(m);
+	buf_fini(&b);
+}
+END_TEST
+
+/* Malformed blocklist sections are refused with a message naming the field. */
+START_TEST(test_blocklist_malformed)
+{
+	struct osdmap *m = blocklisted_map();
+	struct buf b = BUF_INIT;
+	ck_assert_int_eq(osdmap_encode(m, &b), 0);
+	/* The section: a count and two 37-byte entries, just before the crc. */
+	size_t sec = b.len - 4 - (4 + 2 * 37);
+	ck_assert_uint_eq(enc_get_le32(b.data + sec), 2);
+	static const struct {
+		const char *what;
+		const char *msg;
+	} cases[] = {
+	    {"count", "count out of range"}, {"family 0", "not an IP address"},
+	    {"family 5", "bad address"},     {"port", "bad address"},
+	    {"order", "out of order"},	     {"duplicate", "out of order"},
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct buf x = BUF_INIT;
+		buf_append(&x, b.data, b.len);
+		uint8_t *e0 = x.data + sec + 4, *e1 = e0 + 37;
+		switch (k) {
+		case 0:
+			enc_put_le32(x.data + sec, 1000);
+			break;
+		case 1:
+			e0[0] = 0;
+			break;
+		case 2:
+			e0[0] = 5;
+			break;
+		case 3:
+			enc_put_le32(e0 + 17, 70000);
+			break;
+		case 4: {
+			uint8_t t[37];
+			memcpy(t, e0, 37);
+			memcpy(e0, e1, 37);
+			memcpy(e1, t, 37);
+			break;
+		}
+		default:
+			memcpy(e1, e0, 37);
+		}
+		reframe(&x);
+		struct osdmap *d = NULL;
+		char err[128] = "";
+		ck_assert_int_eq(osdmap_decode(x.data, x.len, &d, err, sizeof(err)), -EINVAL);
+		ck_assert_ptr_null(d);
+		ck_assert_msg(strstr(err, "blocklist") && strstr(err, cases[k].msg),
+			      "%s: error '%s'", cases[k].what, err);
+		buf_fini(&x);
+	}
+	osdmap_destroy(m);
+	buf_fini(&b);
+}
+END_TEST
+
 static Suite *osdmap_suite(void)
 {
 	Suite *s = suite_create("osdmap");
@@ -348,6 +735,13 @@ static Suite *osdmap_suite(void)
 	tc = tcase_create("incrementals");
 	tcase_add_test(tc, test_apply_errors);
 	tcase_add_test(tc, test_encodings);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("blocklist");
+	tcase_add_test(tc, test_blocklist_addr_parse);
+	tcase_add_test(tc, test_blocklist_match);
+	tcase_add_test(tc, test_blocklist_inc);
+	tcase_add_test(tc, test_blocklist_encoding);
+	tcase_add_test(tc, test_blocklist_malformed);
 	suite_add_tcase(s, tc);
 	return s;
 }
