@@ -26,6 +26,7 @@
 
 #include "common/compiler.h"
 #include "common/osdop.h"
+#include "common/unitfmt.h"
 
 struct entry {
 	int64_t pool;
@@ -302,41 +303,6 @@ static struct pg_view *build_views(struct mon_pgstats *ps, const struct osdmap *
 
 /* ---- number formatting -------------------------------------------------------------- */
 
-/*
- * Ceph's style: whole multiples without decimals, otherwise the most
- * decimals (2, 1, 0) that keep the text within 7 characters.
- */
-static const char *fmt_units(uint64_t v, uint64_t base, const char *const *units, size_t nu,
-			     char *buf, size_t size)
-{
-	size_t i = 0;
-	uint64_t mult = 1;
-	while (i + 1 < nu && v / mult >= base) {
-		mult *= base;
-		i++;
-	}
-	if (i == 0 || v % mult == 0) {
-		snprintf(buf, size, "%" PRIu64 "%s", v / mult, units[i]);
-		return buf;
-	}
-	for (int prec = 2; prec >= 0; prec--)
-		if (snprintf(buf, size, "%.*f%s", prec, (double)v / (double)mult, units[i]) <= 7)
-			break;
-	return buf;
-}
-
-const char *mon_pgstats_fmt_bytes(uint64_t v, char *buf, size_t size)
-{
-	static const char *const u[] = {" B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB"};
-	return fmt_units(v, 1024, u, ARRAY_SIZE(u), buf, size);
-}
-
-const char *mon_pgstats_fmt_count(uint64_t v, char *buf, size_t size)
-{
-	static const char *const u[] = {"", "k", "M", "G", "T", "P", "E"};
-	return fmt_units(v, 1000, u, ARRAY_SIZE(u), buf, size);
-}
-
 /* Ceph's percentages: "0" below 0.01 %, else two decimals. */
 static const char *fmt_percent(double frac, char *buf, size_t size)
 {
@@ -532,11 +498,11 @@ void mon_pgstats_summary_text(const struct mon_pgstats_summary *s, struct buf *o
 	uint64_t avail = s->bytes_total > s->bytes_used ? s->bytes_total - s->bytes_used : 0;
 	buf_printf(out, "  data:\n    pools:   %u pools, %u pgs\n", s->num_pools, s->num_pgs);
 	buf_printf(out, "    objects: %s objects, %s\n",
-		   mon_pgstats_fmt_count(s->num_objects, a, 32),
-		   mon_pgstats_fmt_bytes(s->data_bytes, b, 32));
+		   unitfmt_count(s->num_objects, a, 32),
+		   unitfmt_bytes(s->data_bytes, b, 32));
 	buf_printf(out, "    usage:   %s used, %s / %s avail\n",
-		   mon_pgstats_fmt_bytes(s->bytes_used, a, 32), mon_pgstats_fmt_bytes(avail, b, 32),
-		   mon_pgstats_fmt_bytes(s->bytes_total, c, 32));
+		   unitfmt_bytes(s->bytes_used, a, 32), unitfmt_bytes(avail, b, 32),
+		   unitfmt_bytes(s->bytes_total, c, 32));
 	buf_printf(out, "    pgs:     ");
 	bool first = true;
 	uint32_t inactive = s->num_pgs - s->active - s->unknown;
@@ -943,9 +909,9 @@ static void dump_osds(struct pg_ctx *c)
 		if (!c->json) {
 			char a[32], b[32], d[32];
 			table_cell(&t, "%d", osd);
-			table_cell(&t, "%s", mon_pgstats_fmt_bytes(r->kb_used * 1024, a, 32));
-			table_cell(&t, "%s", mon_pgstats_fmt_bytes(avail * 1024, b, 32));
-			table_cell(&t, "%s", mon_pgstats_fmt_bytes(r->kb_total * 1024, d, 32));
+			table_cell(&t, "%s", unitfmt_bytes(r->kb_used * 1024, a, 32));
+			table_cell(&t, "%s", unitfmt_bytes(avail * 1024, b, 32));
+			table_cell(&t, "%s", unitfmt_bytes(r->kb_total * 1024, d, 32));
 			table_cell(&t, "%u", r->n);
 			continue;
 		}
@@ -975,9 +941,9 @@ static void dump_sums(struct pg_ctx *c)
 		char a[32], b[32], d[32];
 		buf_printf(&c->r->out,
 			   "sum  %" PRIu64 " objects, %" PRIu64 " bytes; %s used, %s / %s avail\n",
-			   objects, bytes, mon_pgstats_fmt_bytes(used, a, 32),
-			   mon_pgstats_fmt_bytes(avail, b, 32),
-			   mon_pgstats_fmt_bytes(total, d, 32));
+			   objects, bytes, unitfmt_bytes(used, a, 32),
+			   unitfmt_bytes(avail, b, 32),
+			   unitfmt_bytes(total, d, 32));
 		return;
 	}
 	json_w_key(&c->w, "pg_stats_sum");
@@ -1219,9 +1185,9 @@ static void cmd_pg_stat(struct pg_ctx *c, const struct mon_pgstats_summary *s)
 			   state_name(s->states[i].state, name, sizeof(name)));
 	char e[32];
 	buf_printf(&c->r->out, "; %s data, %s used, %s / %s avail\n",
-		   mon_pgstats_fmt_bytes(s->data_bytes, a, 32),
-		   mon_pgstats_fmt_bytes(s->bytes_used, b, 32), mon_pgstats_fmt_bytes(avail, d, 32),
-		   mon_pgstats_fmt_bytes(s->bytes_total, e, 32));
+		   unitfmt_bytes(s->data_bytes, a, 32),
+		   unitfmt_bytes(s->bytes_used, b, 32), unitfmt_bytes(avail, d, 32),
+		   unitfmt_bytes(s->bytes_total, e, 32));
 }
 
 static void cmd_pg_map(struct pg_ctx *c, const struct json_val *cmd)
@@ -1310,10 +1276,10 @@ static void cmd_df(struct pg_ctx *c, const struct mon_pgstats_summary *s)
 							"USED>", "RAW USED>", "%RAW USED>"};
 		table_init(&t, raw_heads, ARRAY_SIZE(raw_heads));
 		table_cell(&t, "TOTAL");
-		table_cell(&t, "%s", mon_pgstats_fmt_bytes(s->bytes_total, a, 32));
-		table_cell(&t, "%s", mon_pgstats_fmt_bytes(avail, b, 32));
-		table_cell(&t, "%s", mon_pgstats_fmt_bytes(s->bytes_used, d, 32));
-		table_cell(&t, "%s", mon_pgstats_fmt_bytes(s->bytes_used, e, 32));
+		table_cell(&t, "%s", unitfmt_bytes(s->bytes_total, a, 32));
+		table_cell(&t, "%s", unitfmt_bytes(avail, b, 32));
+		table_cell(&t, "%s", unitfmt_bytes(s->bytes_used, d, 32));
+		table_cell(&t, "%s", unitfmt_bytes(s->bytes_used, e, 32));
 		table_cell(&t, "%s", fmt_percent(ratio, a, 32));
 		buf_printf(&c->r->out, "--- RAW STORAGE ---\n");
 		table_done(&t, &c->r->out);
@@ -1332,11 +1298,11 @@ static void cmd_df(struct pg_ctx *c, const struct mon_pgstats_summary *s)
 			table_cell(&t, "%s", p->name);
 			table_cell(&t, "%" PRId64, p->id);
 			table_cell(&t, "%u", p->pg_num);
-			table_cell(&t, "%s", mon_pgstats_fmt_bytes(stored, a, 32));
-			table_cell(&t, "%s", mon_pgstats_fmt_count(objects, b, 32));
-			table_cell(&t, "%s", mon_pgstats_fmt_bytes(used, d, 32));
+			table_cell(&t, "%s", unitfmt_bytes(stored, a, 32));
+			table_cell(&t, "%s", unitfmt_count(objects, b, 32));
+			table_cell(&t, "%s", unitfmt_bytes(used, d, 32));
 			table_cell(&t, "%s", fmt_percent(pct, e, 32));
-			table_cell(&t, "%s", mon_pgstats_fmt_bytes(max_avail, a, 32));
+			table_cell(&t, "%s", unitfmt_bytes(max_avail, a, 32));
 			continue;
 		}
 		json_w_obj_begin(&c->w);

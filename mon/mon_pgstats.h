@@ -147,11 +147,5 @@ void mon_pgstats_command(struct mon_pgstats *ps, const struct osdmap *m, const s
  */
 uint32_t mon_pgstats_state_parse(const char *s);
 
-/*
- * Bytes as Ceph prints them ("0 B", "3.0 GiB", "27 GiB", "1.5 KiB"), and
- * counts with SI suffixes ("12", "27.24k").  Return @buf.
- */
-const char *mon_pgstats_fmt_bytes(uint64_t v, char *buf, size_t size);
-const char *mon_pgstats_fmt_count(uint64_t v, char *buf, size_t size);
 
 #endif

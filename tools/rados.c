@@ -39,6 +39,7 @@
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/unitfmt.h"
 
 #define OP_SIZE_DEFAULT (4u << 20)
 #define BENCH_META	"benchmark_last_metadata"
@@ -594,30 +595,6 @@ static void format_time(time_t t, char *out, size_t size)
 
 /* ---- df ------------------------------------------------------------------------------------ */
 
-/*
- * Ceph's byte_u_t: "0 B", "4 KiB", "1.5 MiB": whole multiples of the unit
- * without decimals, otherwise the most decimals (2, 1, 0) that keep the text
- * within 7 characters.
- */
-static char *fmt_bytes(uint64_t v, char *buf, size_t size)
-{
-	static const char *const units[] = {" B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB"};
-	size_t i = 0;
-	uint64_t mult = 1;
-	while (i + 1 < sizeof(units) / sizeof(units[0]) && v / mult >= 1024) {
-		mult <<= 10;
-		i++;
-	}
-	if (i == 0 || v % mult == 0) {
-		snprintf(buf, size, "%" PRIu64 "%s", v / mult, units[i]);
-		return buf;
-	}
-	for (int prec = 2; prec >= 0; prec--)
-		if (snprintf(buf, size, "%.*f%s", prec, (double)v / (double)mult, units[i]) <= 7)
-			break;
-	return buf;
-}
-
 #define DF_COLS 14
 #define DF_CELL 256 /* a pool name, or a number */
 
@@ -665,15 +642,15 @@ static int df_text(const struct df_pool *p, size_t n)
 		    s->num_objects_unfound, s->num_objects_degraded};
 		char(*row)[DF_CELL] = cells[i];
 		snprintf(row[0], DF_CELL, "%s", p[i].name);
-		fmt_bytes(s->num_bytes, row[1], DF_CELL);
+		unitfmt_bytes(s->num_bytes, row[1], DF_CELL);
 		for (size_t k = 0; k < 6; k++)
 			snprintf(row[2 + k], DF_CELL, "%" PRIu64, counts[k]);
 		snprintf(row[8], DF_CELL, "%" PRIu64, s->num_rd);
-		fmt_bytes(s->num_rd_kb << 10, row[9], DF_CELL);
+		unitfmt_bytes(s->num_rd_kb << 10, row[9], DF_CELL);
 		snprintf(row[10], DF_CELL, "%" PRIu64, s->num_wr);
-		fmt_bytes(s->num_wr_kb << 10, row[11], DF_CELL);
-		fmt_bytes(s->compressed_bytes_alloc, row[12], DF_CELL);
-		fmt_bytes(s->compressed_bytes_orig, row[13], DF_CELL);
+		unitfmt_bytes(s->num_wr_kb << 10, row[11], DF_CELL);
+		unitfmt_bytes(s->compressed_bytes_alloc, row[12], DF_CELL);
+		unitfmt_bytes(s->compressed_bytes_orig, row[13], DF_CELL);
 	}
 	print_table(heads, cells, n);
 	free(cells);
@@ -684,9 +661,9 @@ static void df_totals_text(const struct rados_cluster_stat_t *t)
 {
 	char a[32], b[32], c[32];
 	printf("\ntotal_objects    %" PRIu64 "\n", t->num_objects);
-	printf("total_used       %s\n", fmt_bytes(t->kb_used << 10, a, sizeof(a)));
-	printf("total_avail      %s\n", fmt_bytes(t->kb_avail << 10, b, sizeof(b)));
-	printf("total_space      %s\n", fmt_bytes(t->kb << 10, c, sizeof(c)));
+	printf("total_used       %s\n", unitfmt_bytes(t->kb_used << 10, a, sizeof(a)));
+	printf("total_avail      %s\n", unitfmt_bytes(t->kb_avail << 10, b, sizeof(b)));
+	printf("total_space      %s\n", unitfmt_bytes(t->kb << 10, c, sizeof(c)));
 }
 
 /* Ceph's field names; its formatter prints these unsigned counters as int64. */

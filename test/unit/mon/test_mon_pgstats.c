@@ -13,6 +13,7 @@
 #include "test/unit/unit.h"
 #include "common/json.h"
 #include "common/osdop.h"
+#include "common/unitfmt.h"
 #include "mon/mon_osdmon.h"
 #include "mon/mon_pgstats.h"
 
@@ -451,8 +452,8 @@ START_TEST(test_formatting)
 	};
 	char a[32], b[32];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ck_assert_str_eq(mon_pgstats_fmt_bytes(cases[i].v, a, sizeof(a)), cases[i].bytes);
-		ck_assert_str_eq(mon_pgstats_fmt_count(cases[i].v, b, sizeof(b)), cases[i].count);
+		ck_assert_str_eq(unitfmt_bytes(cases[i].v, a, sizeof(a)), cases[i].bytes);
+		ck_assert_str_eq(unitfmt_count(cases[i].v, b, sizeof(b)), cases[i].count);
 	}
 }
 END_TEST
