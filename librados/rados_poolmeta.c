@@ -110,6 +110,11 @@ int rados_ioctx_pool_stat(rados_ioctx_t io, struct rados_pool_stat_t *stats)
 		stats->num_kb = (stats->num_bytes + 1023) / 1024;
 		stats->num_objects = num(st, "objects");
 		stats->num_object_copies = stats->num_objects * size;
+		/* Client I/O counted by the PGs' primaries since each OSD started. */
+		stats->num_rd = num(st, "rd");
+		stats->num_rd_kb = (num(st, "rd_bytes") + 1023) / 1024;
+		stats->num_wr = num(st, "wr");
+		stats->num_wr_kb = (num(st, "wr_bytes") + 1023) / 1024;
 	}
 	json_free(df);
 	return 0;

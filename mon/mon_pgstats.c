@@ -34,6 +34,7 @@ struct entry {
 	uint32_t state;
 	uint32_t interval;
 	uint64_t objects, bytes;
+	uint64_t io[MSG_PG_STATS_IO]; /* reads, bytes read, writes, bytes written */
 };
 
 struct report {
@@ -79,6 +80,7 @@ struct pg_view {
 	uint32_t reported_epoch;
 	uint32_t interval;
 	uint64_t objects, bytes;
+	uint64_t io[MSG_PG_STATS_IO];
 };
 
 /* ---- reports ------------------------------------------------------------------- */
@@ -162,9 +164,16 @@ int mon_pgstats_report(struct mon_pgstats *ps, const struct osdmap *m, const str
 			return -ENOMEM;
 		}
 	}
-	for (uint32_t i = 0; i < r->n; i++)
-		nr->e[i] = (struct entry){r->pool[i],	  r->seed[i],	 r->state[i],
-					  r->interval[i], r->objects[i], r->bytes[i]};
+	for (uint32_t i = 0; i < r->n; i++) {
+		nr->e[i] = (struct entry){.pool = r->pool[i],
+					  .seed = r->seed[i],
+					  .state = r->state[i],
+					  .interval = r->interval[i],
+					  .objects = r->objects[i],
+					  .bytes = r->bytes[i]};
+		if (r->io)
+			memcpy(nr->e[i].io, &r->io[(size_t)i * MSG_PG_STATS_IO], sizeof(nr->e[i].io));
+	}
 	nr->n = r->n;
 	nr->epoch = r->epoch;
 	nr->recv_ns = now_ns;
@@ -252,6 +261,7 @@ static void view_set(struct pg_view *v, enum view_src src, int32_t osd, const st
 	    .objects = e->objects,
 	    .bytes = e->bytes,
 	};
+	memcpy(v->io, e->io, sizeof(v->io));
 	if (!(v->state & ~OSDOP_PGS_STALE))
 		v->state |= OSDOP_PGS_UNKNOWN; /* a report with no state bits */
 }
@@ -858,13 +868,20 @@ static int list_pgs(struct pg_ctx *c, const struct pg_filter *f, bool brief, boo
 	return rc;
 }
 
-static void pool_sums(const struct pg_ctx *c, size_t pool_index, uint64_t *objects, uint64_t *bytes)
+/* A pool's totals; @io (MSG_PG_STATS_IO counters) may be NULL. */
+static void pool_sums(const struct pg_ctx *c, size_t pool_index, uint64_t *objects, uint64_t *bytes,
+		      uint64_t *io)
 {
 	const struct cache_pool *cp = &c->ps->pools[pool_index];
 	*objects = *bytes = 0;
+	if (io)
+		memset(io, 0, MSG_PG_STATS_IO * sizeof(*io));
 	for (uint32_t s = 0; s < cp->pg_num; s++) {
-		*objects += c->v[cp->first + s].objects;
-		*bytes += c->v[cp->first + s].bytes;
+		const struct pg_view *v = &c->v[cp->first + s];
+		*objects += v->objects;
+		*bytes += v->bytes;
+		for (int k = 0; io && k < MSG_PG_STATS_IO; k++)
+			io[k] += v->io[k];
 	}
 }
 
@@ -876,7 +893,7 @@ static void dump_pools(struct pg_ctx *c)
 		table_init(&t, heads, ARRAY_SIZE(heads));
 	for (size_t i = 0; i < c->ps->n_pools; i++) {
 		uint64_t o, b;
-		pool_sums(c, i, &o, &b);
+		pool_sums(c, i, &o, &b, NULL);
 		if (!c->json) {
 			table_cell(&t, "%" PRId64, c->ps->pools[i].id);
 			table_cell(&t, "%" PRIu64, o);
@@ -1290,7 +1307,8 @@ static void cmd_df(struct pg_ctx *c, const struct mon_pgstats_summary *s)
 	for (size_t i = 0; i < c->ps->n_pools; i++) {
 		const struct osdmap_pool *p = osdmap_pool(c->m, c->ps->pools[i].id);
 		uint64_t objects, stored;
-		pool_sums(c, i, &objects, &stored);
+		uint64_t io[MSG_PG_STATS_IO];
+		pool_sums(c, i, &objects, &stored, io);
 		uint32_t size = p->size ? p->size : 1;
 		uint64_t used = stored * size, max_avail = raw_avail / size;
 		double pct = stored + max_avail ? (double)stored / (double)(stored + max_avail) : 0;
@@ -1316,6 +1334,11 @@ static void cmd_df(struct pg_ctx *c, const struct mon_pgstats_summary *s)
 		json_w_kv_uint(&c->w, "bytes_used", used);
 		json_w_kv_double(&c->w, "percent_used", pct);
 		json_w_kv_uint(&c->w, "max_avail", max_avail);
+		/* Client I/O as the primaries count it (since each OSD started), as `df detail`. */
+		json_w_kv_uint(&c->w, "rd", io[0]);
+		json_w_kv_uint(&c->w, "rd_bytes", io[1]);
+		json_w_kv_uint(&c->w, "wr", io[2]);
+		json_w_kv_uint(&c->w, "wr_bytes", io[3]);
 		json_w_obj_end(&c->w);
 		json_w_obj_end(&c->w);
 	}

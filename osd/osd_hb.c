@@ -172,6 +172,7 @@ void osd_monc_send_stats(struct osd_daemon *d)
 			b->objects[k] = pg->num_objects;
 			b->bytes[k] = pg->num_bytes;
 			b->interval[k] = pg->info.same_interval_since;
+			memcpy(&b->io[(size_t)k * MSG_PG_STATS_IO], pg->io, sizeof(pg->io));
 			k++;
 		}
 		struct os_statfs st;

@@ -131,6 +131,8 @@ struct osd_pg {
 	struct osd_flush_msg *flush_msgs;    /* pulls waiting for the flush (replica) */
 
 	uint64_t num_objects, num_bytes;
+	/* client I/O as primary since this OSD started: reads, bytes read, writes, bytes written */
+	uint64_t io[MSG_PG_STATS_IO];
 };
 
 /* A lossless session to another OSD, by id. */

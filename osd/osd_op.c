@@ -338,6 +338,8 @@ static int start_write(struct osd_pg *pg, struct osd_op *op, const struct os_oid
 	osd_pg_txn_queued(pg);
 	os_queue_transaction(d->store, t, NULL, local_committed, cc);
 	d->ops_write++;
+	pg->io[2]++;
+	pg->io[3] += op->bytes;
 	perf_inc(d->perf, OSD_PERF_OP_W, 1);
 	perf_inc(d->perf, OSD_PERF_OP_W_BYTES, op->bytes);
 	return 0;
@@ -448,6 +450,8 @@ static void process(struct osd_pg *pg, struct osd_op *op)
 		if (!write) {
 			d->ops_read++;
 			perf_inc(d->perf, OSD_PERF_OP_R, 1);
+			pg->io[0]++;
+			pg->io[1] += buflist_length(&op->out);
 		}
 		if (r != 0)
 			for (uint32_t i = 0; i < b->n_ops; i++)

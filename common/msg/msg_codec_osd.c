@@ -598,6 +598,8 @@ int msg_pg_stats_to(const void *body, ProtobufCMessage *pbm)
 	pb->objects = b->objects;
 	pb->bytes = b->bytes;
 	pb->interval = b->interval;
+	pb->n_io = (size_t)b->n * MSG_PG_STATS_IO;
+	pb->io = b->io;
 	pb->kb_total = b->kb_total;
 	pb->kb_used = b->kb_used;
 	return 0;
@@ -612,6 +614,7 @@ void msg_pg_stats_fini(void *body)
 	free(b->objects);
 	free(b->bytes);
 	free(b->interval);
+	free(b->io);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -624,7 +627,9 @@ int msg_pg_stats_alloc(struct msg_pg_stats *b, uint32_t n)
 	b->objects = calloc(k, sizeof(*b->objects));
 	b->bytes = calloc(k, sizeof(*b->bytes));
 	b->interval = calloc(k, sizeof(*b->interval));
-	if (!b->pool || !b->seed || !b->state || !b->objects || !b->bytes || !b->interval) {
+	b->io = calloc(k * MSG_PG_STATS_IO, sizeof(*b->io));
+	if (!b->pool || !b->seed || !b->state || !b->objects || !b->bytes || !b->interval ||
+	    !b->io) {
 		msg_pg_stats_fini(b);
 		return -ENOMEM;
 	}
@@ -638,7 +643,8 @@ int msg_pg_stats_from(const ProtobufCMessage *pbm, void *body)
 	struct msg_pg_stats *b = body;
 	size_t n = pb->n_pool;
 	if (n > STATS_MAX || pb->n_seed != n || pb->n_state != n || pb->n_objects != n ||
-	    pb->n_bytes != n || pb->n_interval != n)
+	    pb->n_bytes != n || pb->n_interval != n ||
+	    (pb->n_io != 0 && pb->n_io != n * MSG_PG_STATS_IO))
 		return -EBADMSG;
 	b->osd = pb->osd;
 	b->epoch = pb->epoch;
@@ -653,6 +659,8 @@ int msg_pg_stats_from(const ProtobufCMessage *pbm, void *body)
 		memcpy(b->objects, pb->objects, n * sizeof(*b->objects));
 		memcpy(b->bytes, pb->bytes, n * sizeof(*b->bytes));
 		memcpy(b->interval, pb->interval, n * sizeof(*b->interval));
+		if (pb->n_io)
+			memcpy(b->io, pb->io, pb->n_io * sizeof(*b->io));
 	}
 	return 0;
 }

@@ -267,8 +267,11 @@ struct msg_pg_stats {
 	uint64_t *objects;
 	uint64_t *bytes;
 	uint32_t *interval; /* same_interval_since of the reported state */
+	/* MSG_PG_STATS_IO per PG: reads, bytes read, writes, bytes written (since the OSD started) */
+	uint64_t *io;
 	uint64_t kb_total, kb_used; /* the OSD's store */
 };
+#define MSG_PG_STATS_IO 4
 
 /* Allocate the arrays of @b for @n entries (zeroed).  0 or -ENOMEM. */
 int msg_pg_stats_alloc(struct msg_pg_stats *b, uint32_t n);

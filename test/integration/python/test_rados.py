@@ -1003,6 +1003,13 @@ def test_pool_get_stats(fresh_pool):
     assert st["num_objects_missing_on_primary"] == 0
     assert st["num_objects_unfound"] == 0
     assert st["num_objects_degraded"] == 0
+    # Client I/O: 5 writes, then 5 whole-object reads, as the primaries count them.
+    for i, s in enumerate(sizes):
+        assert len(io.read("s%d" % i, 8192)) == s
+    kb = (sum(sizes) + 1023) // 1024
+    st = poll("pool stats to count 5 writes and 5 reads",
+              lambda: (lambda s: s if s["num_rd"] == 5 else None)(io.get_stats()))
+    assert (st["num_wr"], st["num_wr_kb"], st["num_rd_kb"]) == (5, kb, kb)
 
 
 def test_applications(fresh_pool):

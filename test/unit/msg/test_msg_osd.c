@@ -297,6 +297,8 @@ START_TEST(test_pg_stats)
 		b.objects[i] = 1000 * i;
 		b.bytes[i] = 1ULL << (30 + i);
 		b.interval[i] = 10 + i;
+		for (uint32_t k = 0; k < MSG_PG_STATS_IO; k++)
+			b.io[i * MSG_PG_STATS_IO + k] = (i + 1) * 100 + k;
 	}
 	struct msg_pg_stats *d = roundtrip(MSG_PG_STATS, &b);
 	ck_assert_int_eq(d->osd, 3);
@@ -307,6 +309,7 @@ START_TEST(test_pg_stats)
 	ck_assert_mem_eq(d->objects, b.objects, 3 * sizeof(*b.objects));
 	ck_assert_mem_eq(d->bytes, b.bytes, 3 * sizeof(*b.bytes));
 	ck_assert_mem_eq(d->interval, b.interval, 3 * sizeof(*b.interval));
+	ck_assert_mem_eq(d->io, b.io, 3 * MSG_PG_STATS_IO * sizeof(*b.io));
 	ck_assert_uint_eq(d->kb_used, 1 << 20);
 	release(MSG_PG_STATS, d);
 	msg_codec_fini(MSG_PG_STATS, &b);
