@@ -498,7 +498,8 @@ static void handle_reply(void *arg, struct msg_conn *conn, struct msg *m)
 	}
 	if (b->flags & OSDOP_RF_RETRY) {
 		/* A late RETRY from an earlier attempt says nothing about the current one. */
-		if (op->state != RADOS_OP_SENT || msg_conn_id(conn) != op->sent_conn)
+		if (op->state != RADOS_OP_SENT || msg_conn_id(conn) != op->sent_conn ||
+		    b->attempt + 1 != op->attempt)
 			goto out;
 		log_at(LOG_OBJECTER, 5, "tid %" PRIu64 ": osd.%d is not the primary at e%u",
 		       op->tid, (int)op->osd, b->epoch);
@@ -512,14 +513,16 @@ static void handle_reply(void *arg, struct msg_conn *conn, struct msg *m)
 		goto out;
 	}
 	/*
-	 * Only the current attempt's answer counts, as in Ceph: an earlier
+	 * Only the current attempt's answer counts (the OSD echoes the attempt;
+	 * the session must be the one it went out on), as in Ceph: an earlier
 	 * attempt's OSD may answer after the op went to a new primary, and
 	 * completing on that answer would let the client's next op to the
 	 * object overtake the resent copy still on its way to the new primary.
 	 * The current attempt's answer comes anyway: the new primary applies
 	 * the op, or finds it in its log and answers it as a duplicate.
 	 */
-	if (op->state != RADOS_OP_SENT || msg_conn_id(conn) != op->sent_conn) {
+	if (op->state != RADOS_OP_SENT || msg_conn_id(conn) != op->sent_conn ||
+	    b->attempt + 1 != op->attempt) {
 		log_at(LOG_OBJECTER, 10, "tid %" PRIu64 ": answer of an earlier attempt ignored",
 		       op->tid);
 		goto out;

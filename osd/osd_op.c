@@ -72,6 +72,7 @@ static void reply(struct osd_daemon *d, struct osd_op *op, int64_t result, uint3
 	if (m) {
 		struct msg_osd_op_reply *r = msg_body(m);
 		r->tid = req->tid;
+		r->attempt = req->attempt;
 		r->result = result;
 		r->epoch = d->map ? osdmap_epoch(d->map) : 0;
 		r->flags = flags;

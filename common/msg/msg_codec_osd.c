@@ -335,6 +335,7 @@ int msg_osd_op_reply_to(const void *body, ProtobufCMessage *pbm)
 	pb->flags = b->flags;
 	pb->ver_epoch = b->ver_epoch;
 	pb->version = b->version;
+	pb->attempt = b->attempt;
 	return steps_to(b->ops, b->n_ops, &pb->ops, &pb->n_ops);
 }
 
@@ -361,6 +362,7 @@ int msg_osd_op_reply_from(const ProtobufCMessage *pbm, void *body)
 	b->flags = pb->flags;
 	b->ver_epoch = pb->ver_epoch;
 	b->version = pb->version;
+	b->attempt = pb->attempt;
 	int rc = steps_from(pb->ops, pb->n_ops, &b->ops, &b->n_ops);
 	if (rc)
 		msg_osd_op_reply_fini(b);

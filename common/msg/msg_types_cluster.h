@@ -187,6 +187,7 @@ struct msg_osd_op_reply {
 	uint64_t version;
 	struct msg_osd_subop *ops; /* rval, outdata_len */
 	uint32_t n_ops;
+	uint32_t attempt; /* the request's attempt, echoed (the client counts only its latest) */
 };
 
 /*

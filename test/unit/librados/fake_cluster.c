@@ -742,13 +742,14 @@ static int64_t exec_step(struct fobj *w, struct msg_osd_subop *s, const uint8_t 
 
 /* ---- the OSDs ------------------------------------------------------------------------- */
 
-static void reply(struct msg_conn *conn, uint64_t tid, int64_t result, uint32_t epoch,
-		  uint32_t flags, uint64_t version, const struct msg_osd_subop *rops, uint32_t n,
-		  const struct buf *out)
+static void reply(struct msg_conn *conn, const struct msg_osd_op *req, int64_t result,
+		  uint32_t epoch, uint32_t flags, uint64_t version, const struct msg_osd_subop *rops,
+		  uint32_t n, const struct buf *out)
 {
 	struct msg *m = msg_create(MSG_OSD_OP_REPLY);
 	struct msg_osd_op_reply *b = msg_body(m);
-	b->tid = tid;
+	b->tid = req->tid;
+	b->attempt = req->attempt;
 	b->result = result;
 	b->epoch = epoch;
 	b->flags = flags;
@@ -841,7 +842,7 @@ static void execute_locked(struct fake_cluster *fc, int osd, struct msg_conn *co
 	struct done *d = done_find(fc, b->client, b->tid);
 	if (d && (b->flags & OSDOP_OPF_WRITE)) {
 		/* A resend of a write we applied: the same answer, not a second write. */
-		reply(conn, b->tid, d->result, epoch, 0, d->version, NULL, 0, NULL);
+		reply(conn, b, d->result, epoch, 0, d->version, NULL, 0, NULL);
 		return;
 	}
 	if (!d) {
@@ -857,7 +858,7 @@ static void execute_locked(struct fake_cluster *fc, int osd, struct msg_conn *co
 		int64_t r = pgls(fc, b, &out);
 		b->ops[0].rval = r;
 		b->ops[0].outdata_len = (uint32_t)out.len;
-		reply(conn, b->tid, r, epoch, 0, 0, b->ops, 1, &out);
+		reply(conn, b, r, epoch, 0, 0, b->ops, 1, &out);
 		buf_fini(&out);
 		return;
 	}
@@ -910,7 +911,7 @@ static void execute_locked(struct fake_cluster *fc, int osd, struct msg_conn *co
 		buf_reset(&out); /* a failed op returns no data, only rvals */
 	for (uint32_t i = 0; result < 0 && i < b->n_ops; i++)
 		b->ops[i].outdata_len = 0;
-	reply(conn, b->tid, result, epoch, 0, d->version, b->ops, b->n_ops, &out);
+	reply(conn, b, result, epoch, 0, d->version, b->ops, b->n_ops, &out);
 	buf_fini(&out);
 }
 
@@ -931,13 +932,13 @@ static void osd_handler(void *arg, struct msg_conn *conn, struct msg *m)
 	if (!rc)
 		rc = osdmap_pg_to_osds(fc->map, &pg, &pl);
 	if (rc == -ENOENT) {
-		reply(conn, b->tid, -ENOENT, epoch, 0, 0, NULL, 0, NULL);
+		reply(conn, b, -ENOENT, epoch, 0, 0, NULL, 0, NULL);
 	} else if (fc->retry_next > 0) {
 		fc->retry_next--;
 		bump_locked(fc);
-		reply(conn, b->tid, 0, epoch + 1, OSDOP_RF_RETRY, 0, NULL, 0, NULL);
+		reply(conn, b, 0, epoch + 1, OSDOP_RF_RETRY, 0, NULL, 0, NULL);
 	} else if (rc || pl.acting_primary != osd->id || pg.seed != b->seed) {
-		reply(conn, b->tid, 0, epoch, OSDOP_RF_RETRY, 0, NULL, 0, NULL);
+		reply(conn, b, 0, epoch, OSDOP_RF_RETRY, 0, NULL, 0, NULL);
 	} else if (fc->hold) {
 		struct held *h = calloc(1, sizeof(*h));
 		h->conn = msg_conn_get(conn);

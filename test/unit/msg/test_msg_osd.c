@@ -165,6 +165,7 @@ START_TEST(test_osd_op_reply_rvals)
 	b.flags = OSDOP_RF_RETRY;
 	b.ver_epoch = 8;
 	b.version = 1ULL << 40;
+	b.attempt = 3;
 	for (size_t i = 0; i < n; i++) {
 		struct msg_osd_subop *s = msg_osd_op_add(&b.ops, &b.n_ops);
 		s->rval = rvals[i];
@@ -177,6 +178,7 @@ START_TEST(test_osd_op_reply_rvals)
 	ck_assert_uint_eq(d->flags, OSDOP_RF_RETRY);
 	ck_assert_uint_eq(d->ver_epoch, 8);
 	ck_assert_uint_eq(d->version, 1ULL << 40);
+	ck_assert_uint_eq(d->attempt, 3);
 	ck_assert_uint_eq(d->n_ops, n);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_int_eq(d->ops[i].rval, rvals[i]);
