@@ -360,7 +360,7 @@ int rados_create_with_context(rados_t *cluster, rados_config_t cct)
 		return -EINVAL;
 	struct ent_name name;
 	cfg_get_entity(from, &name);
-	rados_t nc;
+	rados_t nc = NULL;
 	int rc = client_new(&name, &nc);
 	char val[4096];
 	for (int id = 0; !rc && id < CFG__COUNT; id++) {
@@ -368,7 +368,9 @@ int rados_create_with_context(rados_t *cluster, rados_config_t cct)
 		if (lvl == CFG_LVL_DEFAULT)
 			continue;
 		const char *opt = cfg_name((enum cfg_id)id);
-		if (cfg_get(from, opt, val, sizeof(val)) >= 0)
+		/* An option that cannot be copied fails the call rather than going missing. */
+		rc = cfg_get(from, opt, val, sizeof(val));
+		if (rc >= 0)
 			rc = cfg_set(client_of(nc)->cfg, opt, val, lvl, NULL, 0);
 	}
 	if (rc) {

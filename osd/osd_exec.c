@@ -1241,8 +1241,11 @@ static int pgls_add(struct os_store *s, const struct os_cid *cid, struct osdop_k
 	struct buf v = BUF_INIT;
 	/* "nspace\0locator" (the locator only if the object was written with one). */
 	int r = buf_append(&v, o->nspace, strlen(o->nspace) + 1);
-	if (!r && os_getattr(s, cid, o, OSD_EXEC_LOC_ATTR, &v) == 0)
-		r = 0;
+	if (!r) {
+		r = os_getattr(s, cid, o, OSD_EXEC_LOC_ATTR, &v);
+		if (r == -ENOENT)
+			r = 0; /* written without a locator */
+	}
 
 	if (!r)
 		r = osdop_kv_add(w, o->name, strlen(o->name), v.data, v.len);

@@ -241,8 +241,10 @@ struct osd_pg *osd_pg_find(struct osd_daemon *d, const struct osdmap_pg *pgid);
 
 /* The flush barrier (see struct osd_pg).  Loop thread. */
 void osd_pg_txn_queued(struct osd_pg *pg);
-/* A transaction of PG @pgid completed (the PG may be gone by now). */
-void osd_pg_txn_done(struct osd_daemon *d, const struct osdmap_pg *pgid);
+/* A transaction of @pg completed; NULL (the PG is gone, or we are stopping) is ignored. */
+void osd_pg_txn_done(struct osd_pg *pg);
+/* The PG of a completed transaction: NULL when it is gone or the daemon is stopping. */
+struct osd_pg *osd_pg_of_txn(struct osd_daemon *d, const struct osdmap_pg *pgid);
 bool osd_pg_flushed(const struct osd_pg *pg);
 /* Keep @m (a pull) until @pg is flushed, then hand it to osd_recovery_handle again. */
 void osd_pg_wait_flush(struct osd_pg *pg, struct msg_conn *conn, struct msg *m);

@@ -544,7 +544,7 @@ static void one_done(struct osd_pg *pg, struct osd_op *op)
 static void local_committed_loop(void *arg)
 {
 	struct commit_ctx *cc = arg;
-	struct osd_pg *pg = cc->d->stopping ? NULL : osd_pg_find(cc->d, &cc->pgid);
+	struct osd_pg *pg = osd_pg_of_txn(cc->d, &cc->pgid);
 	if (cc->status)
 		log_err(LOG_OSD, "a write transaction failed: %s", strerror(-cc->status));
 	if (pg && !cc->status && osd_ev_cmp(cc->version, pg->committed_to) > 0)
@@ -554,7 +554,7 @@ static void local_committed_loop(void *arg)
 		one_done(pg, op);
 	else if (pg && pg->blocked)
 		rerun(pg, &pg->blocked);
-	osd_pg_txn_done(cc->d, &cc->pgid);
+	osd_pg_txn_done(pg); /* found above */
 	free(cc);
 }
 
@@ -643,7 +643,7 @@ static void repop_committed_loop(void *arg)
 {
 	struct repop_ctx *rc = arg;
 	struct osdmap_pg pgid = {rc->r.pool, rc->r.seed};
-	osd_pg_txn_done(rc->d, &pgid);
+	osd_pg_txn_done(osd_pg_of_txn(rc->d, &pgid));
 	struct msg *m = rc->d->stopping ? NULL : msg_create(MSG_OSD_REPOP_REPLY);
 	if (m) {
 		*(struct msg_osd_repop_reply *)msg_body(m) = rc->r;

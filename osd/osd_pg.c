@@ -134,9 +134,13 @@ static void pg_flushed(struct osd_pg *pg)
 	}
 }
 
-void osd_pg_txn_done(struct osd_daemon *d, const struct osdmap_pg *pgid)
+struct osd_pg *osd_pg_of_txn(struct osd_daemon *d, const struct osdmap_pg *pgid)
 {
-	struct osd_pg *pg = d->stopping ? NULL : osd_pg_find(d, pgid);
+	return d->stopping ? NULL : osd_pg_find(d, pgid);
+}
+
+void osd_pg_txn_done(struct osd_pg *pg)
+{
 	if (!pg || pg->txn_done >= pg->txn_queued)
 		return; /* gone (or a PG of the same id made anew since) */
 	bool was = osd_pg_flushed(pg);
@@ -187,7 +191,7 @@ static void meta_committed_loop(void *arg)
 	struct meta_ctx *mc = arg;
 	if (mc->status)
 		log_err(LOG_OSD, "a PG metadata transaction failed: %s", strerror(-mc->status));
-	osd_pg_txn_done(mc->d, &mc->pgid);
+	osd_pg_txn_done(osd_pg_of_txn(mc->d, &mc->pgid));
 	free(mc);
 }
 

@@ -286,7 +286,7 @@ static void push_applied_loop(void *arg)
 	struct push_ctx *pc = arg;
 	struct osd_daemon *d = pc->d;
 	const struct msg_osd_pg *b = msg_body(pc->m);
-	struct osd_pg *pg = d->stopping ? NULL : osd_pg_find(d, &pc->pgid);
+	struct osd_pg *pg = osd_pg_of_txn(d, &pc->pgid);
 	struct osd_pg_oid po = {b->hash, b->nspace, b->name};
 	if (pg && !pc->status) {
 		object_recovered(pg, &po);
@@ -315,7 +315,7 @@ static void push_applied_loop(void *arg)
 				msg_put(r);
 		}
 	}
-	osd_pg_txn_done(d, &pc->pgid);
+	osd_pg_txn_done(pg); /* found above (NULL when stopping) */
 	msg_put(pc->m);
 	msg_conn_put(pc->conn);
 	free(pc);

@@ -1132,6 +1132,21 @@ def test_pg_command(cluster):
         assert d["acting_primary"] == d["acting"][0]
 
 
+def test_command_targets_errors(cluster):
+    perf = json.dumps({"prefix": "perf dump"})
+    # No such OSD, no such pool, an unparsable pgid: the call's own errors, with lengths filled.
+    assert cluster.osd_command(99, perf, b"")[0] == -errno.ENOENT
+    assert cluster.pg_command("999.0", perf, b"")[0] == -errno.ENOENT
+    assert cluster.pg_command("not-a-pg", perf, b"")[0] == -errno.EINVAL
+    # A command the OSD does not know: its error and message come back.
+    ret, out, outs = cluster.osd_command(0, json.dumps({"prefix": "no such thing"}), b"")
+    assert ret == -errno.ENOSYS and out == b"" and "unknown command" in outs
+    # No manager daemons: a targeted manager command finds none; an untargeted one is served.
+    assert cluster.mgr_command(perf, b"", target="x")[0] == -errno.ENOENT
+    ret, out, _ = cluster.mgr_command(json.dumps({"prefix": "df", "format": "json"}), b"")
+    assert ret == 0 and "pools" in json.loads(out)
+
+
 def test_ping_monitor(cluster):
     ret, out, _ = cluster.mon_command(json.dumps({"prefix": "mon dump", "format": "json"}), b"")
     assert ret == 0
