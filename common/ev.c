@@ -56,9 +56,15 @@ struct ev_loop {
 	unsigned heap_cap;
 	uint64_t timer_seq;
 
-	pthread_mutex_t call_lock; /* protects call_head, call_tail */
+	pthread_mutex_t call_lock; /* protects call_head, call_tail, sleeping */
 	struct ev_call *call_head;
 	struct ev_call *call_tail;
+	/*
+	 * The loop is in (or about to enter) epoll_wait with an empty call
+	 * queue and nobody has woken it yet.  A call posted while it is false
+	 * needs no wake-up write: the loop looks at the queue before it sleeps.
+	 */
+	bool sleeping;
 };
 
 /* A sentinel stored in epoll data for the wake-up eventfd. */
@@ -177,9 +183,11 @@ int ev_loop_call(struct ev_loop *loop, ev_call_fn fn, void *arg)
 	else
 		loop->call_head = c;
 	loop->call_tail = c;
+	bool need_wake = was_empty && loop->sleeping;
+	loop->sleeping = false;
 	pthread_mutex_unlock(&loop->call_lock);
 
-	if (was_empty)
+	if (need_wake)
 		wake(loop);
 	return 0;
 }
@@ -384,9 +392,15 @@ int ev_loop_run_once(struct ev_loop *loop, int timeout_ms)
 	pthread_mutex_lock(&loop->call_lock);
 	if (loop->call_head)
 		t = 0;
+	loop->sleeping = t != 0;
 	pthread_mutex_unlock(&loop->call_lock);
 
 	int n = epoll_wait(loop->epfd, loop->events, EV_BATCH, t);
+	if (t != 0) {
+		pthread_mutex_lock(&loop->call_lock);
+		loop->sleeping = false;
+		pthread_mutex_unlock(&loop->call_lock);
+	}
 	if (n < 0) {
 		if (errno == EINTR)
 			return 0;

@@ -137,8 +137,10 @@ struct msg_conn *msg_conn_new(struct msg_messenger *ms, struct msg_loop *lp, boo
 	c->backoff_ns = ms->o.backoff_min_ns;
 	ev_timer_init(&c->timer);
 	ev_timer_init(&c->delay_timer);
+	ev_timer_init(&c->ack_timer);
 	c->timer.data = c;
 	c->delay_timer.data = c;
+	c->ack_timer.data = c;
 	TAILQ_INIT(&c->ctlq);
 	TAILQ_INIT(&c->outq);
 	TAILQ_INIT(&c->sentq);
@@ -270,6 +272,7 @@ static void drop_socket(struct msg_conn *c)
 		c->sock = NULL;
 	}
 	ev_timer_stop(c->lp->ev, &c->timer);
+	ev_timer_stop(c->lp->ev, &c->ack_timer);
 	rx_reset(c);
 	struct msg *m;
 	while ((m = TAILQ_FIRST(&c->ctlq)) != NULL) {
@@ -1046,6 +1049,31 @@ static int process_rx(struct msg_conn *c)
 	}
 }
 
+static bool need_ack(const struct msg_conn *c)
+{
+	return !c->lossy && st(c) == MSG_CONN_OPEN && c->in_seq != c->ack_sent &&
+	       TAILQ_EMPTY(&c->ctlq) && TAILQ_EMPTY(&c->outq);
+}
+
+/* Queue an ACK frame.  0, or -1 when the connection faulted. */
+static int send_ack(struct msg_conn *c)
+{
+	struct msg *a = msg_alloc(MSG_T_ACK);
+	if (!a || queue_ctl(c, a)) {
+		conn_fault(c, -ENOMEM, "no memory for an ack");
+		return -1;
+	}
+	return 0;
+}
+
+static void ack_timer_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct msg_conn *c = t->data;
+	(void)loop;
+	if (need_ack(c) && send_ack(c) == 0)
+		conn_flush(c);
+}
+
 static void conn_read(struct msg_conn *c)
 {
 	const struct msg_transport_ops *tp = c->ms->tp;
@@ -1098,12 +1126,17 @@ static void conn_read(struct msg_conn *c)
 		if ((size_t)r < asked)
 			break;
 	}
-	/* Acknowledge what this batch delivered; any outgoing frame carries it. */
-	if (!c->lossy && st(c) == MSG_CONN_OPEN && c->in_seq != c->ack_sent &&
-	    TAILQ_EMPTY(&c->ctlq) && TAILQ_EMPTY(&c->outq)) {
-		struct msg *a = msg_alloc(MSG_T_ACK);
-		if (!a || queue_ctl(c, a)) {
-			conn_fault(c, -ENOMEM, "no memory for an ack");
+	/*
+	 * Acknowledge what this batch delivered.  Any outgoing frame carries
+	 * the acknowledgement, and a reply usually follows soon (a replica's
+	 * commit), so an ACK frame of its own waits up to ms_ack_delay for one.
+	 */
+	if (need_ack(c)) {
+		if (c->ms->o.ack_delay_ns) {
+			if (!ev_timer_active(&c->ack_timer))
+				(void)ev_timer_start(c->lp->ev, &c->ack_timer, c->ms->o.ack_delay_ns,
+						     ack_timer_cb);
+		} else if (send_ack(c)) {
 			return;
 		}
 	}

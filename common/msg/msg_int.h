@@ -199,6 +199,7 @@ struct msg_conn {
 	uint32_t io_events;
 	struct ev_timer timer;	     /* handshake timeout, backoff, standby expiry, keepalive */
 	struct ev_timer delay_timer; /* injected dispatch delay */
+	struct ev_timer ack_timer;   /* a delayed acknowledgement is due */
 	struct net_addr peer_addr;
 	struct ent_name peer_name;
 	_Atomic bool peer_known;
@@ -285,6 +286,7 @@ struct msg_opts {
 	uint64_t ready_timeout_ns;
 	uint64_t idle_timeout_ns;
 	uint64_t keepalive_ns;
+	uint64_t ack_delay_ns;
 	uint64_t standby_timeout_ns;
 	uint64_t backoff_min_ns;
 	uint64_t backoff_max_ns;

@@ -100,6 +100,7 @@ static int read_opts(struct msg_messenger *ms, struct cfg *cfg)
 	o->ready_timeout_ns = cfg_dur_ns(cfg, CFG_ms_connection_ready_timeout);
 	o->idle_timeout_ns = cfg_dur_ns(cfg, CFG_ms_connection_idle_timeout);
 	o->keepalive_ns = cfg_dur_ns(cfg, CFG_ms_keepalive_interval);
+	o->ack_delay_ns = cfg_dur_ns(cfg, CFG_ms_ack_delay);
 	o->standby_timeout_ns = cfg_dur_ns(cfg, CFG_ms_session_standby_timeout);
 	o->backoff_min_ns = cfg_dur_ns(cfg, CFG_ms_initial_backoff);
 	o->backoff_max_ns = MAX(cfg_dur_ns(cfg, CFG_ms_max_backoff), o->backoff_min_ns);

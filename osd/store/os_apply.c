@@ -34,10 +34,32 @@
 #include "log.h"
 #include "os_int.h"
 
+/*
+ * Within one transaction the onodes it changes are kept encoded in a few
+ * slots and written to the batch once, when the transaction's ops are done
+ * (a write usually changes its object's onode twice, data then object
+ * info, and the PG's meta onode three times: log entry, trim, info).  Only
+ * the ops that load an onode, change it and store it use the slots; before
+ * and after any other op they are written out (acache_flush), so ops that
+ * read or delete 'O' keys directly always see the batch up to date.
+ * Collections found to exist are remembered the same way.
+ */
+#define ACACHE_SLOTS 4
+#define ACACHE_COLLS 4
+
+struct acache_slot {
+	struct buf key; /* 'O' key */
+	struct buf val; /* the encoded onode, not yet in the batch */
+};
+
 struct actx {
 	struct os_store *s;
 	struct os_txn *t;
 	rocksdb_writebatch_wi_t *wb;
+	struct acache_slot slot[ACACHE_SLOTS];
+	unsigned nslot;
+	struct os_cid coll[ACACHE_COLLS];
+	unsigned ncoll;
 };
 
 /* ---- bookkeeping ------------------------------------------------------------ */
@@ -143,12 +165,45 @@ static int delete_inline(struct actx *a, uint64_t nid, uint64_t lau_a, uint64_t 
 
 static int coll_check(struct actx *a, const struct os_cid *cid)
 {
+	for (unsigned i = 0; i < a->ncoll; i++)
+		if (a->coll[i].pool == cid->pool && a->coll[i].seed == cid->seed)
+			return 0;
 	int r = os_coll_get(a->s, a->wb, NULL, cid, NULL);
 
 	if (r == -ENOENT)
 		log_dbg(LOG_STORE, 5, "txn: collection %lld.%x does not exist",
 			(long long)cid->pool, cid->seed);
+	if (!r && a->ncoll < ACACHE_COLLS)
+		a->coll[a->ncoll++] = *cid;
 	return r;
+}
+
+static struct acache_slot *acache_find(struct actx *a, const struct buf *key)
+{
+	for (unsigned i = 0; i < a->nslot; i++)
+		if (a->slot[i].key.len == key->len && !memcmp(a->slot[i].key.data, key->data, key->len))
+			return &a->slot[i];
+	return NULL;
+}
+
+/* Forget the slots and collections; with @write put the onodes into the batch first. */
+static void acache_drop(struct actx *a, bool write)
+{
+	for (unsigned i = 0; i < a->nslot; i++) {
+		struct acache_slot *sl = &a->slot[i];
+		if (write)
+			rocksdb_writebatch_wi_put(a->wb, (const char *)sl->key.data, sl->key.len,
+						  (const char *)sl->val.data, sl->val.len);
+		buf_fini(&sl->key);
+		buf_fini(&sl->val);
+	}
+	a->nslot = 0;
+	a->ncoll = 0;
+}
+
+static void acache_flush(struct actx *a)
+{
+	acache_drop(a, true);
 }
 
 /*
@@ -158,8 +213,17 @@ static int coll_check(struct actx *a, const struct os_cid *cid)
 static int onode_get(struct actx *a, const struct os_cid *cid, const struct os_oid *oid,
 		     bool create, struct os_onode *out, bool *out_new)
 {
+	struct buf k = BUF_INIT;
+	struct acache_slot *sl;
 	int r = coll_check(a, cid);
 
+	if (!r && a->nslot && !(r = os_key_onode(&k, cid, oid)) && (sl = acache_find(a, &k))) {
+		buf_fini(&k);
+		if (out_new)
+			*out_new = false;
+		return os_onode_decode(sl->val.data, sl->val.len, out);
+	}
+	buf_fini(&k);
 	if (r)
 		return r;
 	r = os_load_onode(a->s, a->wb, NULL, cid, oid, out);
@@ -179,11 +243,25 @@ static int onode_put(struct actx *a, const struct os_cid *cid, const struct os_o
 		     struct os_onode *o)
 {
 	struct buf k = BUF_INIT, v = BUF_INIT;
+	struct acache_slot *sl;
 	int r;
 
 	o->version++;
-	if (!(r = os_key_onode(&k, cid, oid)) && !(r = os_onode_encode(o, &v)))
+	if ((r = os_key_onode(&k, cid, oid)) || (r = os_onode_encode(o, &v)))
+		goto out;
+	if ((sl = acache_find(a, &k))) {
+		buf_fini(&sl->val);
+		sl->val = v;
+		v = (struct buf)BUF_INIT;
+	} else if (a->nslot < ACACHE_SLOTS) {
+		sl = &a->slot[a->nslot++];
+		sl->key = k;
+		sl->val = v;
+		k = v = (struct buf)BUF_INIT;
+	} else {
 		put(a, k.data, k.len, v.data, v.len);
+	}
+out:
 	buf_fini(&k);
 	buf_fini(&v);
 	return r;
@@ -892,13 +970,37 @@ out_fini:
 
 /* ---- entry -------------------------------------------------------------------------- */
 
+/* Whether @type only loads, changes and stores one onode (see struct actx). */
+static bool op_uses_slots(enum os_op_type type)
+{
+	switch (type) {
+	case OS_OP_TOUCH:
+	case OS_OP_WRITE:
+	case OS_OP_ZERO:
+	case OS_OP_TRUNCATE:
+	case OS_OP_SETATTR:
+	case OS_OP_RMATTR:
+	case OS_OP_OMAP_SET:
+	case OS_OP_OMAP_RM:
+	case OS_OP_OMAP_RMRANGE:
+	case OS_OP_OMAP_CLEAR:
+	case OS_OP_OMAP_SETHEADER:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int os_apply_txn(struct os_store *s, struct os_txn *t)
 {
-	struct actx a = {s, t, s->wb};
+	struct actx a = {.s = s, .t = t, .wb = s->wb};
 	int r = 0;
 
 	for (unsigned i = 0; i < t->n && !r; i++) {
 		const struct os_op *op = &t->ops[i];
+		bool slots = op_uses_slots(op->type);
+		if (!slots)
+			acache_flush(&a);
 		switch (op->type) {
 		case OS_OP_REMOVE:
 			r = op_remove(&a, &op->cid, &op->oid);
@@ -930,6 +1032,10 @@ int os_apply_txn(struct os_store *s, struct os_txn *t)
 		}
 		if (r)
 			log_dbg(LOG_STORE, 1, "txn op %u (type %d) failed: %d", i, (int)op->type, r);
+		else if (!slots)
+			acache_flush(&a);
 	}
+	/* A failed transaction's batch entries are rolled back: nothing to write. */
+	acache_drop(&a, r == 0);
 	return r;
 }

@@ -369,6 +369,69 @@ START_TEST(test_clone)
 }
 END_TEST
 
+/*
+ * One transaction changing many objects several times each, mixed with
+ * ops that read or delete onodes directly (clone, remove): every object
+ * ends as the ops in order say (the commit thread keeps changed onodes
+ * aside until the transaction's end).
+ */
+START_TEST(test_txn_many_onodes)
+{
+	char name[16];
+	struct buf v = BUF_INIT;
+	struct os_txn *t = txn();
+	struct buflist bl = BUFLIST_INIT;
+
+	ck_assert_int_eq(buflist_append_copy(&bl, "abcdefgh", 8), 0);
+	for (int i = 0; i < 7; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		struct os_oid o = oid_of(name);
+		ck_assert_int_eq(os_txn_write(t, &C, &o, 0, &bl), 0);
+		ck_assert_int_eq(os_txn_setattr(t, &C, &o, "a", name, strlen(name)), 0);
+		ck_assert_int_eq(os_txn_omap_set(t, &C, &o, "k", 1, name, strlen(name)), 0);
+	}
+	struct os_oid m0 = oid_of("m0"), m1 = oid_of("m1"), c = oid_of("copy");
+	ck_assert_int_eq(os_txn_clone(t, &C, &m0, &c), 0);
+	ck_assert_int_eq(os_txn_setattr(t, &C, &c, "b", "2", 1), 0);
+	ck_assert_int_eq(os_txn_remove(t, &C, &m1), 0);
+	ck_assert_int_eq(os_txn_write(t, &C, &m0, 8, &bl), 0);
+	ck_assert_int_eq(os_txn_truncate(t, &C, &m0, 12), 0);
+	ck_assert_int_eq(apply(t), 0);
+
+	check_content("copy", (const uint8_t *)"abcdefgh", 8);
+	check_content("m0", (const uint8_t *)"abcdefghabcd", 12);
+	ck_assert(!os_exists(S, &C, &m1));
+	ck_assert_int_eq(os_getattr(S, &C, &c, "a", &v), 0);
+	ck_assert_mem_eq(v.data, "m0", 2);
+	buf_reset(&v);
+	ck_assert_int_eq(os_getattr(S, &C, &c, "b", &v), 0);
+	for (int i = 2; i < 7; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		struct os_oid o = oid_of(name);
+		check_content(name, (const uint8_t *)"abcdefgh", 8);
+		buf_reset(&v);
+		ck_assert_int_eq(os_getattr(S, &C, &o, "a", &v), 0);
+		ck_assert_int_eq(v.len, strlen(name));
+		ck_assert_mem_eq(v.data, name, v.len);
+		buf_reset(&v);
+		ck_assert_int_eq(os_omap_get(S, &C, &o, "k", 1, &v), 0);
+		ck_assert_mem_eq(v.data, name, v.len);
+	}
+	/* A transaction failing after changing onodes leaves nothing behind. */
+	struct os_oid m2 = oid_of("m2"), none = oid_of("none");
+	t = txn();
+	ck_assert_int_eq(os_txn_setattr(t, &C, &m2, "a", "zz", 2), 0);
+	ck_assert_int_eq(os_txn_clone(t, &C, &none, &c), 0);
+	ck_assert_int_eq(apply(t), -ENOENT);
+	buf_reset(&v);
+	ck_assert_int_eq(os_getattr(S, &C, &m2, "a", &v), 0);
+	ck_assert_mem_eq(v.data, "m2", 2);
+	ck_assert_int_eq(fsck_now(true), 0);
+	buflist_fini(&bl);
+	buf_fini(&v);
+}
+END_TEST
+
 START_TEST(test_setattr_getattrs)
 {
 	struct os_oid o = oid_of("x");
@@ -1398,6 +1461,7 @@ static Suite *os_suite(void)
 	ADD("truncate", test_truncate, 1);
 	ADD("remove", test_remove, 1);
 	ADD("clone", test_clone, 1);
+	ADD("txn_many_onodes", test_txn_many_onodes, 1);
 	ADD("setattr", test_setattr_getattrs, 1);
 	ADD("rmattr", test_rmattr, 1);
 	ADD("omap_set", test_omap_set_and_list, 1);
