@@ -122,20 +122,27 @@ static void run_calls(struct ev_loop *loop)
 	}
 }
 
-void ev_loop_destroy(struct ev_loop *loop)
+bool ev_loop_run_calls(struct ev_loop *loop)
 {
-	if (!loop)
-		return;
-	loop->owner = pthread_self();
+	bool ran = false;
 	/* Calls may post more calls; run until the queue stays empty. */
 	for (;;) {
 		pthread_mutex_lock(&loop->call_lock);
 		bool empty = loop->call_head == NULL;
 		pthread_mutex_unlock(&loop->call_lock);
 		if (empty)
-			break;
+			return ran;
 		run_calls(loop);
+		ran = true;
 	}
+}
+
+void ev_loop_destroy(struct ev_loop *loop)
+{
+	if (!loop)
+		return;
+	loop->owner = pthread_self();
+	ev_loop_run_calls(loop);
 	close(loop->wakefd);
 	close(loop->epfd);
 	pthread_mutex_destroy(&loop->call_lock);

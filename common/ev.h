@@ -62,6 +62,11 @@ struct ev_timer {
 int ev_loop_create(struct ev_loop **out);
 /* Run queued calls, then free.  The loop must not be running.  NULL is ok. */
 void ev_loop_destroy(struct ev_loop *loop);
+/*
+ * Run the calls queued on @loop, and the ones they post, until the queue
+ * is empty.  On the loop's thread while it is not running.  Whether any ran.
+ */
+bool ev_loop_run_calls(struct ev_loop *loop);
 /* Dispatch events until ev_loop_stop().  Returns 0, or -errno on an epoll failure. */
 int ev_loop_run(struct ev_loop *loop);
 /* Run one iteration, waiting at most @timeout_ms (-1: until something happens). */

@@ -280,10 +280,10 @@ struct posted {
 	struct msg *m;
 };
 
-static void dispatch_posted(void *arg)
+/* Handle @m (owned) from @conn on the service loop; NULL @m: @conn closed. */
+static void route(struct osd_daemon *d, struct msg_conn *conn, struct msg *m)
 {
-	struct posted *p = arg;
-	struct osd_daemon *d = p->d;
+	struct posted pp = {d, conn, m}, *p = &pp;
 	if (!d->stopping && p->m) {
 		switch (msg_type(p->m)) {
 		case MSG_OSD_MAP:
@@ -318,12 +318,26 @@ static void dispatch_posted(void *arg)
 		osd_hb_closed(d, p->conn);
 	}
 	msg_put(p->m);
+}
+
+static void dispatch_posted(void *arg)
+{
+	struct posted *p = arg;
+	route(p->d, p->conn, p->m);
 	msg_conn_put(p->conn);
 	free(p);
 }
 
+/*
+ * Connections on the service loop (the messenger's first loop) are
+ * handled right here; the others' messages are posted to it.
+ */
 static void post(struct osd_daemon *d, struct msg_conn *conn, struct msg *m)
 {
+	if (ev_loop_in_thread(d->loop)) {
+		route(d, conn, m);
+		return;
+	}
 	struct posted *p = malloc(sizeof(*p));
 	if (!p) {
 		msg_put(m);
@@ -349,7 +363,7 @@ static void on_closed(void *arg, struct msg_conn *conn)
 
 static int start_messenger(struct osd_daemon *d, char *err, size_t errlen)
 {
-	int rc = msg_messenger_create(d->cfg, &d->name, &d->ms);
+	int rc = msg_messenger_create_on(d->cfg, &d->name, d->loop, &d->ms);
 	if (rc) {
 		snprintf(err, errlen, "cannot create the messenger: %s", strerror(-rc));
 		return rc;
@@ -873,8 +887,7 @@ void osd_daemon_fini(struct osd_daemon *d)
 	os_umount(d->store);
 	d->store = NULL;
 	if (d->loop)
-		ev_loop_destroy(d->loop); /* runs what the store posted */
-	d->loop = NULL;
+		ev_loop_run_calls(d->loop); /* what the store posted */
 	osd_pg_free_all(d);
 	osd_pg_free_deferred();
 	osd_op_free_waiting_map();
@@ -885,7 +898,9 @@ void osd_daemon_fini(struct osd_daemon *d)
 		msg_conn_put(d->peers[i].hb);
 	}
 	free(d->peers);
+	/* The messenger runs what is still queued on the loop, its first loop. */
 	msg_messenger_destroy(d->ms);
+	ev_loop_destroy(d->loop);
 	osdmap_destroy(d->map);
 	perf_group_destroy(d->perf);
 	free(d);

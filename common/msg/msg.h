@@ -60,6 +60,7 @@ struct cfg;
 struct msg;
 struct msg_conn;
 struct msg_messenger;
+struct ev_loop;
 
 enum msg_policy {
 	MSG_POLICY_LOSSY,
@@ -150,6 +151,18 @@ struct msg_conn_ops {
  * 0, -ENOMEM, -EINVAL (bad option value), or -errno from creating loops.
  */
 int msg_messenger_create(struct cfg *cfg, const struct ent_name *name, struct msg_messenger **out);
+/*
+ * The same, but the messenger's first loop is @ev, a loop its owner runs
+ * (ms_async_op_threads - 1 more loops get threads of their own).
+ * Connections on @ev run their handlers on the owner's thread: a daemon
+ * whose state lives on @ev handles their messages without a thread hop
+ * (ev_loop_in_thread says where a handler runs).  msg_start, msg_stop and
+ * msg_messenger_destroy must then be called on @ev's thread, the last two
+ * while it is not running; destroy runs the calls still queued on @ev, so
+ * @ev is destroyed after the messenger.
+ */
+int msg_messenger_create_on(struct cfg *cfg, const struct ent_name *name, struct ev_loop *ev,
+			    struct msg_messenger **out);
 /*
  * Free a stopped (or never started) messenger.  Every connection and
  * message reference must have been put.  NULL is ok.

@@ -264,6 +264,7 @@ struct msg_loop {
 	struct ev_loop *ev;
 	pthread_t thread;
 	bool running;
+	bool external; /* the messenger's owner runs it (msg_messenger_create_on) */
 	unsigned idx;
 	uint64_t rng; /* fault injection, loop thread only */
 };

@@ -156,6 +156,12 @@ static int read_opts(struct msg_messenger *ms, struct cfg *cfg)
 
 int msg_messenger_create(struct cfg *cfg, const struct ent_name *name, struct msg_messenger **out)
 {
+	return msg_messenger_create_on(cfg, name, NULL, out);
+}
+
+int msg_messenger_create_on(struct cfg *cfg, const struct ent_name *name, struct ev_loop *ev,
+			    struct msg_messenger **out)
+{
 	struct msg_messenger *ms = calloc(1, sizeof(*ms));
 	if (!ms)
 		return -ENOMEM;
@@ -184,9 +190,12 @@ int msg_messenger_create(struct cfg *cfg, const struct ent_name *name, struct ms
 		lp->ms = ms;
 		lp->idx = i;
 		lp->rng = (seed + 0x9e3779b97f4a7c15ULL * (i + 1)) | 1;
-		rc = ev_loop_create(&lp->ev);
-		if (rc)
+		if (i == 0 && ev) {
+			lp->ev = ev;
+			lp->external = true;
+		} else if ((rc = ev_loop_create(&lp->ev)) != 0) {
 			goto out_loops;
+		}
 		ms->nloops++;
 	}
 	*out = ms;
@@ -194,7 +203,8 @@ int msg_messenger_create(struct cfg *cfg, const struct ent_name *name, struct ms
 
 out_loops:
 	for (unsigned i = 0; i < ms->nloops; i++)
-		ev_loop_destroy(ms->loops[i].ev);
+		if (!ms->loops[i].external)
+			ev_loop_destroy(ms->loops[i].ev);
 	free(ms->loops);
 out_free:
 	free(ms->o.refuse);
@@ -209,9 +219,19 @@ void msg_messenger_destroy(struct msg_messenger *ms)
 	if (!ms)
 		return;
 	msg_stop(ms);
-	/* Calls still queued (from workers, other loops) run here and drop their refs. */
+	/*
+	 * Calls still queued (from workers, other loops) run here and drop
+	 * their refs; one loop's calls may post to another, so until all are
+	 * empty.  No loop runs now, and this is the external loop's thread.
+	 */
+	for (bool ran = true; ran;) {
+		ran = false;
+		for (unsigned i = 0; i < ms->nloops; i++)
+			ran |= ev_loop_run_calls(ms->loops[i].ev);
+	}
 	for (unsigned i = 0; i < ms->nloops; i++)
-		ev_loop_destroy(ms->loops[i].ev);
+		if (!ms->loops[i].external)
+			ev_loop_destroy(ms->loops[i].ev);
 	assert(TAILQ_EMPTY(&ms->conns));
 	assert(atomic_load(&ms->rx_bytes.cur) == 0);
 	ms->tp->close(ms->lsock);
@@ -241,6 +261,23 @@ void msg_set_conn_ops(struct msg_messenger *ms, const struct msg_conn_ops *ops, 
 	assert(!atomic_load(&ms->started));
 	ms->ops = *ops;
 	ms->ops_arg = arg;
+}
+
+/*
+ * The loop a new connection lives on.  With an external loop (the owner's
+ * service loop), sessions this messenger opens to daemons (lossless) go
+ * there, so the owner handles their traffic without a thread hop, and
+ * everything else (accepted connections, clients' sessions) goes round
+ * robin over the threaded loops, which keep heavy transfers (crc, copies
+ * of large frames) off the owner's loop.
+ */
+static struct msg_loop *pick_loop(struct msg_messenger *ms, bool lossless_out)
+{
+	if (!ms->loops[0].external)
+		return &ms->loops[atomic_fetch_add(&ms->rr, 1) % ms->nloops];
+	if (lossless_out || ms->nloops == 1)
+		return &ms->loops[0];
+	return &ms->loops[1 + atomic_fetch_add(&ms->rr, 1) % (ms->nloops - 1)];
 }
 
 /* ---- listener --------------------------------------------------------- */
@@ -278,7 +315,7 @@ static void listen_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 			log_err_rl(LOG_MS, "accept failed: %s", strerror(-rc));
 			return;
 		}
-		struct msg_loop *lp = &ms->loops[atomic_fetch_add(&ms->rr, 1) % ms->nloops];
+		struct msg_loop *lp = pick_loop(ms, false);
 		struct msg_conn *c = msg_conn_new(ms, lp, false);
 		struct accept_call *a = c ? malloc(sizeof(*a)) : NULL;
 		if (!a) {
@@ -362,6 +399,8 @@ int msg_start(struct msg_messenger *ms)
 	}
 	atomic_store(&ms->started, true);
 	for (unsigned i = 0; i < ms->nloops; i++) {
+		if (ms->loops[i].external)
+			continue;
 		rc = -pthread_create(&ms->loops[i].thread, NULL, loop_main, &ms->loops[i]);
 		if (rc) {
 			log_err(LOG_MS, "cannot start messenger loop: %s", strerror(-rc));
@@ -429,11 +468,17 @@ void msg_stop(struct msg_messenger *ms)
 	}
 	unsigned running = 0;
 	for (unsigned i = 0; i < ms->nloops; i++)
-		running += ms->loops[i].running;
+		running += ms->loops[i].running || ms->loops[i].external;
 	pthread_mutex_lock(&ms->lock);
 	ms->stop_pending = running;
 	pthread_mutex_unlock(&ms->lock);
 	for (unsigned i = 0; i < ms->nloops; i++) {
+		if (ms->loops[i].external) {
+			/* Not running, and this is its thread (msg_messenger_create_on). */
+			assert(ev_loop_in_thread(ms->loops[i].ev));
+			loop_shutdown(&ms->loops[i]);
+			continue;
+		}
 		if (!ms->loops[i].running)
 			continue;
 		while (ev_loop_call(ms->loops[i].ev, loop_shutdown, &ms->loops[i]) != 0)
@@ -462,7 +507,7 @@ int msg_connect(struct msg_messenger *ms, const struct net_addr *addr, enum msg_
 {
 	if (atomic_load(&ms->stopping) || !atomic_load(&ms->started))
 		return -ESHUTDOWN;
-	struct msg_loop *lp = &ms->loops[atomic_fetch_add(&ms->rr, 1) % ms->nloops];
+	struct msg_loop *lp = pick_loop(ms, policy == MSG_POLICY_LOSSLESS);
 	struct msg_conn *c = msg_conn_new(ms, lp, true);
 	if (!c)
 		return -ENOMEM;
