@@ -581,7 +581,10 @@ void mon_handle_osd_boot(struct mon_daemon *d, struct msg_conn *conn, struct msg
 		return;
 	}
 	int rc = mon_osdmon_boot(d->osdmon, b->osd, b->uuid, &a, b->host, b->capacity);
-	if (rc)
+	if (rc == -EAGAIN)
+		log_info(LOG_MON, "osd.%d booted at %s but was still up elsewhere: marked down first",
+			 b->osd, b->addr);
+	else if (rc)
 		log_warn(LOG_MON, "boot of osd.%d refused: %s", b->osd, strerror(-rc));
 	else
 		log_info(LOG_MON, "osd.%d booted at %s (host %s)", b->osd, b->addr, b->host);

@@ -2204,6 +2204,8 @@ static void forget_failures(struct mon_osdmon *s, int32_t target)
 	}
 }
 
+static int mark_down(struct mon_osdmon *s, int32_t target);
+
 int mon_osdmon_boot(struct mon_osdmon *s, int32_t osd, const uint8_t uuid[16],
 		    const struct net_addr *addr, const char *hostname, uint64_t capacity_bytes)
 {
@@ -2216,6 +2218,15 @@ int mon_osdmon_boot(struct mon_osdmon *s, int32_t osd, const uint8_t uuid[16],
 		return -EINVAL;
 	if (o->up && addr_equal(&o->addr, addr))
 		return 0; /* a repeated boot message */
+	if (o->up) {
+		/*
+		 * Up at another address: a new instance of the OSD.  Going from
+		 * one instance to the next without a down epoch would leave its
+		 * PGs in the same interval, waiting on what the old one had.
+		 */
+		int rc = mark_down(s, osd);
+		return rc < 0 ? rc : -EAGAIN;
+	}
 	struct boot_arg a = {osd, {0}, *addr, hostname, capacity_bytes};
 	memcpy(a.uuid, uuid, 16);
 	struct mon_reply r;

@@ -104,7 +104,10 @@ bool mon_osdmon_is_write(const char *prefix);
  * under host=@hostname (weight from @capacity_bytes, in TiB as Ceph does)
  * if it is not there, and mark it in if it is new and auto_mark_new_in.
  * -ENOENT if the OSD was never created, -EINVAL if its uuid differs,
- * -EPERM while the noup flag is set.
+ * -EPERM while the noup flag is set.  -EAGAIN when the map still has the
+ * OSD up at another address (a restart nobody reported): it is marked down
+ * first, so every PG it serves sees a new interval, and boots with its
+ * next boot message.
  */
 int mon_osdmon_boot(struct mon_osdmon *s, int32_t osd, const uint8_t uuid[16],
 		    const struct net_addr *addr, const char *hostname, uint64_t capacity_bytes);

@@ -176,6 +176,7 @@ struct osd_daemon {
 	uint64_t mon_tid;
 	bool booted;	     /* up in the map with our address */
 	uint64_t boot_sent_ns;
+	uint32_t boot_sent_epoch; /* map epoch the last boot message carried */
 
 	/* maps */
 	struct osdmap *map;

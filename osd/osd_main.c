@@ -11,6 +11,7 @@
  * the exit code.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,14 @@ int main(int argc, char **argv)
 	struct cfg *c;
 	char err[512] = "";
 	bool have_id = false;
+	/*
+	 * Object data moves through buffers of up to a few MiB (reads, large
+	 * writes).  Keep them on the heap and keep freed heap memory: each
+	 * fresh mmap'd buffer costs a page fault per 4 KiB on first touch,
+	 * which was 17% of the CPU of 4 MiB reads.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-i") || !strcmp(argv[i], "--id") || !strncmp(argv[i], "--id=", 5) ||
 		    !strcmp(argv[i], "-n") || !strcmp(argv[i], "--name"))

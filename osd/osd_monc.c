@@ -154,6 +154,7 @@ void osd_monc_send_boot(struct osd_daemon *d)
 	b->capacity = st.total;
 	b->epoch = d->map ? osdmap_epoch(d->map) : 0;
 	d->boot_sent_ns = osd_now(d);
+	d->boot_sent_epoch = b->epoch;
 	log_info(LOG_OSD, "booting at %s (map epoch %u)", b->addr, b->epoch);
 	osd_monc_send(d, m);
 }
@@ -184,6 +185,11 @@ void osd_monc_check_boot(struct osd_daemon *d)
 	if (up != d->booted)
 		log_info(LOG_OSD, "%s in osdmap e%u", up ? "up" : "not up", osdmap_epoch(d->map));
 	d->booted = up;
-	if (!up && osd_now(d) - d->boot_sent_ns >= BOOT_RESEND_NS)
+	/*
+	 * Again after a while, or at once when a map newer than the last boot
+	 * shows us down: the monitors marked an old instance down first.
+	 */
+	bool down_since = o && o->exists && !o->up && osdmap_epoch(d->map) > d->boot_sent_epoch;
+	if (!up && (down_since || osd_now(d) - d->boot_sent_ns >= BOOT_RESEND_NS))
 		osd_monc_send_boot(d);
 }

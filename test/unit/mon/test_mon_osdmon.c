@@ -289,6 +289,19 @@ START_TEST(test_failures_and_out)
 	m = mon_osdmon_map(s);
 	ck_assert(osdmap_is_up(m, 0) && osdmap_is_in(m, 0));
 	ck_assert_uint_eq(addr_port(&osdmap_osd(m, 0)->addr), 7000);
+
+	/* Restarted before anyone reported it: down for an epoch, then up at the new address. */
+	struct net_addr a2;
+	addr_parse("127.0.0.1:7001", 0, &a2);
+	ck_assert_int_eq(mon_osdmon_boot(s, 0, uuid, &a2, "h0", 0), -EAGAIN);
+	commit(s);
+	m = mon_osdmon_map(s);
+	ck_assert(!osdmap_is_up(m, 0));
+	ck_assert_int_eq(mon_osdmon_boot(s, 0, uuid, &a2, "h0", 0), 0);
+	commit(s);
+	m = mon_osdmon_map(s);
+	ck_assert(osdmap_is_up(m, 0));
+	ck_assert_uint_eq(addr_port(&osdmap_osd(m, 0)->addr), 7001);
 	mon_osdmon_destroy(s);
 }
 END_TEST
