@@ -102,6 +102,8 @@ static int open_session(struct rados__client *c)
  */
 static int ensure_session(struct rados__client *c, uint64_t deadline)
 {
+	/* Between monitors that close or refuse at once: 50 ms, doubling to 1.6 s. */
+	uint64_t backoff = 50 * CLK_NS_PER_MS;
 	while (!c->mon_ready) {
 		if (c->shutting_down)
 			return -ESHUTDOWN;
@@ -114,7 +116,7 @@ static int ensure_session(struct rados__client *c, uint64_t deadline)
 			if (deadline && clk_mono_ns() >= deadline)
 				return -ETIMEDOUT;
 			/* Do not spin when every monitor refuses at once. */
-			uint64_t pause = clk_mono_ns() + 50 * CLK_NS_PER_MS;
+			uint64_t pause = clk_mono_ns() + backoff;
 			wait_until(c, deadline && deadline < pause ? deadline : pause);
 			continue;
 		}
@@ -128,6 +130,20 @@ static int ensure_session(struct rados__client *c, uint64_t deadline)
 		}
 		if (!c->mon_ready && deadline && clk_mono_ns() >= deadline)
 			return -ETIMEDOUT;
+		if (!c->mon_ready && !c->shutting_down && clk_mono_ns() < give_up) {
+			/*
+			 * The session closed before it was ready (refused: the
+			 * monitor is not there).  Pause before the next one, longer
+			 * each time, so a client of a stopped cluster does not spin.
+			 */
+			uint64_t pause = clk_mono_ns() + backoff;
+			if (deadline && deadline < pause)
+				pause = deadline;
+			while (!c->shutting_down && wait_until(c, pause) != -ETIMEDOUT)
+				; /* woken for something else: keep pausing */
+			if (backoff < 1600 * CLK_NS_PER_MS)
+				backoff *= 2;
+		}
 	}
 	return 0;
 }
