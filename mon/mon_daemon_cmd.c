@@ -582,8 +582,8 @@ void mon_handle_osd_boot(struct mon_daemon *d, struct msg_conn *conn, struct msg
 	}
 	int rc = mon_osdmon_boot(d->osdmon, b->osd, b->uuid, &a, b->host, b->capacity);
 	if (rc == -EAGAIN)
-		log_info(LOG_MON, "osd.%d booted at %s but was still up elsewhere: marked down first",
-			 b->osd, b->addr);
+		log_info(LOG_MON, "osd.%d booted at %s while still up: it is up again after "
+			 "the epoch that marks it down", b->osd, b->addr);
 	else if (rc)
 		log_warn(LOG_MON, "boot of osd.%d refused: %s", b->osd, strerror(-rc));
 	else

@@ -2227,6 +2227,10 @@ int mon_osdmon_boot(struct mon_osdmon *s, int32_t osd, const uint8_t uuid[16],
 		int rc = mark_down(s, osd);
 		return rc < 0 ? rc : -EAGAIN;
 	}
+	/* Down only in the pending map: up again in the same epoch would hide the down. */
+	const struct osdmap_osd *was = osdmap_osd(s->base, osd);
+	if (was && was->up)
+		return -EAGAIN;
 	struct boot_arg a = {osd, {0}, *addr, hostname, capacity_bytes};
 	memcpy(a.uuid, uuid, 16);
 	struct mon_reply r;

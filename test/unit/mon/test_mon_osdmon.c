@@ -294,6 +294,8 @@ START_TEST(test_failures_and_out)
 	struct net_addr a2;
 	addr_parse("127.0.0.1:7001", 0, &a2);
 	ck_assert_int_eq(mon_osdmon_boot(s, 0, uuid, &a2, "h0", 0), -EAGAIN);
+	/* Its boot again before that epoch commits: still not up in the same epoch. */
+	ck_assert_int_eq(mon_osdmon_boot(s, 0, uuid, &a2, "h0", 0), -EAGAIN);
 	commit(s);
 	m = mon_osdmon_map(s);
 	ck_assert(!osdmap_is_up(m, 0));
