@@ -56,15 +56,17 @@ struct ev_loop {
 	unsigned heap_cap;
 	uint64_t timer_seq;
 
-	pthread_mutex_t call_lock; /* protects call_head, call_tail, sleeping */
+	pthread_mutex_t call_lock; /* protects call_head, call_tail */
 	struct ev_call *call_head;
 	struct ev_call *call_tail;
 	/*
 	 * The loop is in (or about to enter) epoll_wait with an empty call
 	 * queue and nobody has woken it yet.  A call posted while it is false
 	 * needs no wake-up write: the loop looks at the queue before it sleeps.
+	 * Set under call_lock; the loop clears it after epoll_wait without the
+	 * lock (a poster that still sees true only writes one wake-up too many).
 	 */
-	bool sleeping;
+	_Atomic bool sleeping;
 };
 
 /* A sentinel stored in epoll data for the wake-up eventfd. */
@@ -403,11 +405,8 @@ int ev_loop_run_once(struct ev_loop *loop, int timeout_ms)
 	pthread_mutex_unlock(&loop->call_lock);
 
 	int n = epoll_wait(loop->epfd, loop->events, EV_BATCH, t);
-	if (t != 0) {
-		pthread_mutex_lock(&loop->call_lock);
-		loop->sleeping = false;
-		pthread_mutex_unlock(&loop->call_lock);
-	}
+	if (t != 0)
+		atomic_store(&loop->sleeping, false);
 	if (n < 0) {
 		if (errno == EINTR)
 			return 0;

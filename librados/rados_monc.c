@@ -100,9 +100,24 @@ static int open_session(struct rados__client *c)
  * Make sure a ready session exists, hunting if needed, until @deadline
  * (0: forever).  Lock held (released while waiting).
  */
+/*
+ * Pause *@backoff (at most until @deadline, 0: none) before trying the next
+ * monitor, then double it up to 1.6 s, so a client whose monitors all
+ * refuse does not spin.  Lock held (released while waiting).
+ */
+static void hunt_pause(struct rados__client *c, uint64_t *backoff, uint64_t deadline)
+{
+	uint64_t pause = clk_mono_ns() + *backoff;
+	if (deadline && deadline < pause)
+		pause = deadline;
+	while (!c->shutting_down && wait_until(c, pause) != -ETIMEDOUT)
+		; /* woken for something else: keep pausing */
+	if (*backoff < 1600 * CLK_NS_PER_MS)
+		*backoff *= 2;
+}
+
 static int ensure_session(struct rados__client *c, uint64_t deadline)
 {
-	/* Between monitors that close or refuse at once: 50 ms, doubling to 1.6 s. */
 	uint64_t backoff = 50 * CLK_NS_PER_MS;
 	while (!c->mon_ready) {
 		if (c->shutting_down)
@@ -115,9 +130,7 @@ static int ensure_session(struct rados__client *c, uint64_t deadline)
 			drop_session(c);
 			if (deadline && clk_mono_ns() >= deadline)
 				return -ETIMEDOUT;
-			/* Do not spin when every monitor refuses at once. */
-			uint64_t pause = clk_mono_ns() + backoff;
-			wait_until(c, deadline && deadline < pause ? deadline : pause);
+			hunt_pause(c, &backoff, deadline);
 			continue;
 		}
 		uint64_t give_up = clk_mono_ns() + MONC_HUNT_NS;
@@ -130,20 +143,9 @@ static int ensure_session(struct rados__client *c, uint64_t deadline)
 		}
 		if (!c->mon_ready && deadline && clk_mono_ns() >= deadline)
 			return -ETIMEDOUT;
-		if (!c->mon_ready && !c->shutting_down && clk_mono_ns() < give_up) {
-			/*
-			 * The session closed before it was ready (refused: the
-			 * monitor is not there).  Pause before the next one, longer
-			 * each time, so a client of a stopped cluster does not spin.
-			 */
-			uint64_t pause = clk_mono_ns() + backoff;
-			if (deadline && deadline < pause)
-				pause = deadline;
-			while (!c->shutting_down && wait_until(c, pause) != -ETIMEDOUT)
-				; /* woken for something else: keep pausing */
-			if (backoff < 1600 * CLK_NS_PER_MS)
-				backoff *= 2;
-		}
+		/* Closed before it was ready (refused: the monitor is not there). */
+		if (!c->mon_ready && !c->shutting_down && clk_mono_ns() < give_up)
+			hunt_pause(c, &backoff, deadline);
 	}
 	return 0;
 }
