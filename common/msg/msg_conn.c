@@ -54,7 +54,8 @@ static const char *const state_names[MSG_CONN__COUNT] = {
 
 #define S(x) (1u << MSG_CONN_##x)
 static const unsigned allowed_next[MSG_CONN__COUNT] = {
-    [MSG_CONN_NONE] = S(CONNECTING) | S(BANNER) | S(CLOSED),
+    /* NONE -> OPEN: a new session handed its socket by the accepting connection. */
+    [MSG_CONN_NONE] = S(CONNECTING) | S(BANNER) | S(OPEN) | S(CLOSED),
     [MSG_CONN_CONNECTING] = S(BANNER) | S(STANDBY) | S(CLOSED),
     [MSG_CONN_BANNER] = S(HELLO) | S(STANDBY) | S(CLOSED),
     [MSG_CONN_HELLO] = S(AUTH) | S(STANDBY) | S(CLOSED),
@@ -620,6 +621,34 @@ struct adopt_arg {
 };
 
 /*
+ * On @s's loop: @sock, whose handshake another connection did, becomes the
+ * session's socket; SESSION_READY (with @reset) goes out and the session
+ * opens.  The peer has received our messages up to @peer_in_seq.
+ */
+static void session_take_sock(struct msg_conn *s, struct msg_sock *sock, uint64_t peer_in_seq,
+			      bool reset)
+{
+	if (attach_sock(s, sock, EV_READ | EV_WRITE)) {
+		msg_conn_close_now(s, "cannot watch adopted socket");
+		return;
+	}
+	s->rx_state = MSG_RX_HDR;
+	if (trim_acked(s, peer_in_seq)) {
+		drop_socket(s);
+		msg_conn_close_now(s, "peer acknowledged messages never sent");
+		return;
+	}
+	if (queue_session_ready(s, reset)) {
+		drop_socket(s);
+		msg_conn_close_now(s, "no memory");
+		return;
+	}
+	session_opened(s);
+	update_io(s);
+	conn_flush(s);
+}
+
+/*
  * On the session's loop: a reconnected initiator's socket arrives from the
  * handshake connection that accepted it.  The old socket, if the session
  * still has one, is dead by definition (the initiator gave up on it).
@@ -647,58 +676,33 @@ static void session_adopt(void *arg)
 	s->peer_addr = a->peer_addr;
 	s->version = a->version;
 	s->features = a->features;
-	if (attach_sock(s, a->sock, EV_READ | EV_WRITE)) {
-		msg_conn_close_now(s, "cannot watch adopted socket");
-		goto out_free;
-	}
-	s->rx_state = MSG_RX_HDR;
-	if (trim_acked(s, a->req.in_seq)) {
-		drop_socket(s);
-		msg_conn_close_now(s, "peer acknowledged messages never sent");
-		goto out_free;
-	}
-	if (queue_session_ready(s, false)) {
-		drop_socket(s);
-		msg_conn_close_now(s, "no memory");
-		goto out_free;
-	}
-	session_opened(s);
-	update_io(s);
-	conn_flush(s);
+	session_take_sock(s, a->sock, a->req.in_seq, false);
 out_free:
 	msg_conn_put(s);
 	free(a);
 }
 
-static int handle_session_request(struct msg_conn *c, const struct msg_session_request *r)
+/* On the external loop: a new session's first socket (see move_session). */
+static void session_move_in(void *arg)
 {
-	struct msg_messenger *ms = c->ms;
-	struct msg_conn *s = NULL;
-	if (!r->lossy)
-		s = msg_ms_find_session(ms, r->cookie);
-	if (s && !ent_name_equal(&s->peer_name, &c->peer_name)) {
-		msg_conn_put(s);
-		return bad_frame(c, "session cookie of another entity");
-	}
-	if (!s) {
-		/* A new session; `reset` tells a resuming initiator we lost its state. */
-		c->lossy = r->lossy;
-		c->cookie = r->cookie;
-		c->connect_seq = r->connect_seq;
-		if (!c->lossy) {
-			pthread_mutex_lock(&ms->lock);
-			c->session_registered = true;
-			pthread_mutex_unlock(&ms->lock);
-		}
-		if (queue_session_ready(c, r->resume))
-			return conn_fault(c, -ENOMEM, "no memory");
-		session_opened(c);
-		return 0;
-	}
-	/*
-	 * Resume: hand this socket to the session.  The initiator sends
-	 * nothing more until SESSION_READY, so nothing is buffered here.
-	 */
+	struct adopt_arg *a = arg;
+	if (st(a->s) == MSG_CONN_CLOSED)
+		a->s->ms->tp->close(a->sock);
+	else
+		session_take_sock(a->s, a->sock, 0, a->req.resume);
+	msg_conn_put(a->s);
+	free(a);
+}
+
+/*
+ * Hand the socket of @c, which has just finished a handshake, to @s on
+ * @s's loop (via @fn: session_adopt or session_move_in); @c closes.  The
+ * initiator sends nothing more until SESSION_READY, so nothing is buffered
+ * in @c.  Takes the reference @s.
+ */
+static int hand_over(struct msg_conn *c, struct msg_conn *s, const struct msg_session_request *r,
+		     void (*fn)(void *), const char *why)
+{
 	if (c->rx_end != c->rx_start || !TAILQ_EMPTY(&c->ctlq) || c->wr_off) {
 		msg_conn_put(s);
 		return bad_frame(c, "data after a session request");
@@ -711,13 +715,70 @@ static int handle_session_request(struct msg_conn *c, const struct msg_session_r
 	ev_io_stop(c->lp->ev, &c->io);
 	*a = (struct adopt_arg){s, c->sock, c->peer_addr, c->version, c->features, *r};
 	c->sock = NULL;
-	if (ev_loop_call(s->lp->ev, session_adopt, a) != 0) {
-		ms->tp->close(a->sock);
+	if (ev_loop_call(s->lp->ev, fn, a) != 0) {
+		c->ms->tp->close(a->sock);
 		free(a);
 		msg_conn_put(s);
 	}
-	msg_conn_close_now(c, "socket handed to its session");
+	msg_conn_close_now(c, why);
 	return -1;
+}
+
+/*
+ * A new lossless session accepted on a threaded loop of a messenger with an
+ * external loop moves there, as the sessions it opens itself live there:
+ * the owner (an OSD's service loop) then handles its peers' messages, and
+ * sends its replies, without a thread hop.  The session is registered
+ * before its socket moves, so a reconnect finds it (and queues behind).
+ */
+static int move_session(struct msg_conn *c, const struct msg_session_request *r)
+{
+	struct msg_messenger *ms = c->ms;
+	struct msg_conn *s = msg_conn_new(ms, &ms->loops[0], false);
+	if (!s)
+		return conn_fault(c, -ENOMEM, "no memory");
+	s->peer_name = c->peer_name;
+	atomic_store(&s->peer_known, true);
+	s->peer_addr = c->peer_addr;
+	s->version = c->version;
+	s->features = c->features;
+	s->lossy = false;
+	s->cookie = r->cookie;
+	s->connect_seq = r->connect_seq;
+	pthread_mutex_lock(&ms->lock);
+	s->session_registered = true;
+	pthread_mutex_unlock(&ms->lock);
+	/* The messenger's list holds @s; this reference goes with the socket. */
+	return hand_over(c, msg_conn_get(s), r, session_move_in, "socket handed to its session");
+}
+
+static int handle_session_request(struct msg_conn *c, const struct msg_session_request *r)
+{
+	struct msg_messenger *ms = c->ms;
+	struct msg_conn *s = NULL;
+	if (!r->lossy)
+		s = msg_ms_find_session(ms, r->cookie);
+	if (s && !ent_name_equal(&s->peer_name, &c->peer_name)) {
+		msg_conn_put(s);
+		return bad_frame(c, "session cookie of another entity");
+	}
+	if (s) /* resume: hand this socket to the session */
+		return hand_over(c, s, r, session_adopt, "socket handed to its session");
+	if (!r->lossy && ms->loops[0].external && c->lp != &ms->loops[0])
+		return move_session(c, r);
+	/* A new session; `reset` tells a resuming initiator we lost its state. */
+	c->lossy = r->lossy;
+	c->cookie = r->cookie;
+	c->connect_seq = r->connect_seq;
+	if (!c->lossy) {
+		pthread_mutex_lock(&ms->lock);
+		c->session_registered = true;
+		pthread_mutex_unlock(&ms->lock);
+	}
+	if (queue_session_ready(c, r->resume))
+		return conn_fault(c, -ENOMEM, "no memory");
+	session_opened(c);
+	return 0;
 }
 
 static int handle_session_ready(struct msg_conn *c, const struct msg_session_ready *r)

@@ -101,6 +101,7 @@ struct os_opts {
 	uint32_t inline_max;   /* writes shorter than this go into RocksDB */
 	unsigned group_max;    /* most transactions one commit may carry */
 	unsigned writer_threads; /* threads writing large-write data early; 0: none */
+	char rocksdb_options[1024]; /* "name=value,..." applied over the built-in RocksDB options */
 	bool prezero;          /* mkfs: write zeros over a new block file (see os_mkfs) */
 	bool preallocate;      /* mkfs: fallocate a new block file (false: sparse) */
 	int osd_id;            /* mkfs: recorded in the superblock */

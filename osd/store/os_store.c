@@ -87,6 +87,15 @@ int os_opts_from_cfg(struct os_opts *o, const struct cfg *c)
 	o->preallocate = cfg_bool(c, CFG_bluestore_block_preallocate);
 	o->min_alloc_size = (uint32_t)cfg_size(c, CFG_bluestore_min_alloc_size);
 	o->inline_max = (uint32_t)cfg_size(c, CFG_bluestore_inline_max_size);
+	{
+		char *ro = cfg_str(c, CFG_bluestore_rocksdb_options);
+		r = copy_str(o->rocksdb_options, sizeof(o->rocksdb_options), ro);
+		free(ro);
+		if (r) {
+			log_err(LOG_STORE, "bluestore_rocksdb_options: %s", strerror(-r));
+			goto out_free;
+		}
+	}
 	o->group_max = (unsigned)cfg_int(c, CFG_bluestore_group_commit_max);
 	cfg_get_entity(c, &en);
 	o->osd_id = ent_name_osd_id(&en);
@@ -228,10 +237,19 @@ static int rdb_error(const char *what, char *err)
 	return r;
 }
 
-static rocksdb_options_t *db_options(bool create)
+/*
+ * The RocksDB options of a store: ours, then @oo->rocksdb_options over them
+ * ("name=value" pairs separated by ',' as in Ceph's bluestore_rocksdb_options,
+ * or by ';' as RocksDB writes them).  NULL with *@rc set on failure: -EINVAL
+ * names the bad option in the log.
+ */
+static rocksdb_options_t *db_options(const struct os_opts *oo, bool create, int *rc)
 {
 	rocksdb_options_t *o = rocksdb_options_create();
+	rocksdb_block_based_table_options_t *t;
+	char *err = NULL;
 
+	*rc = -ENOMEM;
 	if (!o)
 		return NULL;
 	rocksdb_options_set_create_if_missing(o, create);
@@ -249,7 +267,7 @@ static rocksdb_options_t *db_options(bool create)
 	/* Values are onodes, small data units and logs: not worth compressing. */
 	rocksdb_options_set_compression(o, rocksdb_no_compression);
 	/* Most onode look-ups of a new object miss: let a bloom filter say so. */
-	rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
+	t = rocksdb_block_based_options_create();
 	if (!t) {
 		rocksdb_options_destroy(o);
 		return NULL;
@@ -257,6 +275,33 @@ static rocksdb_options_t *db_options(bool create)
 	rocksdb_block_based_options_set_filter_policy(t, rocksdb_filterpolicy_create_bloom(10));
 	rocksdb_options_set_block_based_table_factory(o, t);
 	rocksdb_block_based_options_destroy(t);
+	if (oo->rocksdb_options[0]) {
+		rocksdb_options_t *n = rocksdb_options_create();
+		char spec[sizeof(oo->rocksdb_options)];
+		int depth = 0;
+		if (!n) {
+			rocksdb_options_destroy(o);
+			return NULL;
+		}
+		/* RocksDB separates with ';': commas outside {...} become that. */
+		for (size_t i = 0; (spec[i] = oo->rocksdb_options[i]); i++) {
+			depth += spec[i] == '{' ? 1 : spec[i] == '}' ? -1 : 0;
+			if (spec[i] == ',' && depth == 0)
+				spec[i] = ';';
+		}
+		rocksdb_get_options_from_string(o, spec, n, &err);
+		rocksdb_options_destroy(o);
+		if (err) {
+			log_err(LOG_STORE, "bluestore_rocksdb_options \"%s\": %s",
+				oo->rocksdb_options, err);
+			rocksdb_free(err);
+			rocksdb_options_destroy(n);
+			*rc = -EINVAL;
+			return NULL;
+		}
+		o = n;
+	}
+	*rc = 0;
 	return o;
 }
 
@@ -343,10 +388,12 @@ int os_open(const struct os_opts *o, struct os_store **out)
 		pthread_rwlock_init(&s->extent_lock, &ra);
 		pthread_rwlockattr_destroy(&ra);
 	}
-	s->dbopts = db_options(false);
+	s->dbopts = db_options(o, false, &r);
+	if (!s->dbopts)
+		goto out_close;
 	s->wsync = rocksdb_writeoptions_create();
 	s->ropts = rocksdb_readoptions_create();
-	if (!s->dbopts || !s->wsync || !s->ropts) {
+	if (!s->wsync || !s->ropts) {
 		r = -ENOMEM;
 		goto out_close;
 	}
@@ -482,9 +529,11 @@ int os_mkfs(const struct os_opts *o)
 		log_err(LOG_STORE, "mkfs: writing the block label: %s", strerror(-r));
 		goto out_rm_block;
 	}
-	dbo = db_options(true);
+	dbo = db_options(o, true, &r);
+	if (!dbo)
+		goto out_rm_db;
 	wo = rocksdb_writeoptions_create();
-	if (!dbo || !wo) {
+	if (!wo) {
 		r = -ENOMEM;
 		goto out_rm_db;
 	}

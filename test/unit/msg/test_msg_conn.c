@@ -2,7 +2,8 @@
  * test_msg_conn.c - messengers talking over loopback: handshake, round
  * trips, worker dispatch, lossless reconnect under injected faults,
  * lossy close, many connections, throttling against a reader that stops,
- * malformed frames from a raw socket, refusal and delay injection.
+ * malformed frames from a raw socket, refusal and delay injection, and a
+ * messenger on an owner-run loop (msg_messenger_create_on).
  *
  * Nothing sleeps: tests wait on a condition variable signalled by the
  * handlers, with a generous deadline that only matters when a test fails.
@@ -44,6 +45,9 @@ struct side {
 	size_t n_held, cap_held;
 	struct msg_conn *last_conn; /* a reference */
 	uint64_t bytes;
+	struct ev_loop *ext;	   /* the owner-run loop, if created on one */
+	uint64_t lossless_off_ext; /* MSG_TESTs of lossless sessions handled elsewhere */
+	uint64_t lossy_on_ext;	   /* MSG_TESTs of lossy sessions handled on it */
 };
 
 static void side_init(struct side *s)
@@ -134,6 +138,12 @@ static void handle_test(void *arg, struct msg_conn *c, struct msg *m)
 		s->order_broken = true;
 	s->expect_next = (uint64_t)t->delta + 1;
 	s->received++;
+	if (s->ext) {
+		bool on = ev_loop_in_thread(s->ext);
+		bool lossless = msg_conn_policy(c) == MSG_POLICY_LOSSLESS;
+		s->lossless_off_ext += lossless && !on;
+		s->lossy_on_ext += !lossless && on;
+	}
 	s->bytes += buflist_length(msg_data(m));
 	if (s->hold)
 		keep(s, m);
@@ -179,9 +189,12 @@ static void handle_echo_reply(void *arg, struct msg_conn *c, struct msg *m)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Build a messenger for @name with extra "key=value" options (NULL-terminated). */
-static void side_start(struct side *s, const char *name, bool listen, enum msg_dispatch mode,
-		       const char *const *opts)
+/*
+ * Build a messenger for @name with extra "key=value" options (NULL-terminated),
+ * on the owner-run loop @ext if not NULL; not started.
+ */
+static void side_setup(struct side *s, const char *name, bool listen, enum msg_dispatch mode,
+		       const char *const *opts, struct ev_loop *ext)
 {
 	struct ent_name en;
 	ck_assert_int_eq(ent_name_parse(name, &en), 0);
@@ -195,7 +208,11 @@ static void side_start(struct side *s, const char *name, bool listen, enum msg_d
 		int rc = cfg_set(cfg, opts[i], opts[i + 1], CFG_LVL_RUNTIME, err, sizeof(err));
 		ck_assert_msg(rc == 0, "%s: %s", opts[i], err);
 	}
-	ck_assert_int_eq(msg_messenger_create(cfg, &en, &s->ms), 0);
+	s->ext = ext;
+	if (ext)
+		ck_assert_int_eq(msg_messenger_create_on(cfg, &en, ext, &s->ms), 0);
+	else
+		ck_assert_int_eq(msg_messenger_create(cfg, &en, &s->ms), 0);
 	cfg_destroy(cfg);
 	struct msg_conn_ops ops = {on_opened, on_closed, on_reset, on_writable};
 	msg_set_conn_ops(s->ms, &ops, s);
@@ -209,6 +226,12 @@ static void side_start(struct side *s, const char *name, bool listen, enum msg_d
 		ck_assert_int_eq(addr_parse("127.0.0.1:0", 0, &a), 0);
 		ck_assert_int_eq(msg_bind(s->ms, &a), 0);
 	}
+}
+
+static void side_start(struct side *s, const char *name, bool listen, enum msg_dispatch mode,
+		       const char *const *opts)
+{
+	side_setup(s, name, listen, mode, opts, NULL);
 	ck_assert_int_eq(msg_start(s->ms), 0);
 }
 
@@ -794,6 +817,109 @@ START_TEST(test_delay_keeps_order)
 }
 END_TEST
 
+/*
+ * A listening messenger on an owner-run loop, which the thread below runs
+ * (as an OSD runs its service loop).
+ */
+struct ext_side {
+	struct side side;
+	struct ev_loop *ev;
+	pthread_t thread;
+	bool ready;
+};
+
+static void *ext_thread(void *arg)
+{
+	struct ext_side *x = arg;
+	static const char *const opts[] = {"ms_async_op_threads", "3", NULL};
+	ck_assert_int_eq(ev_loop_create(&x->ev), 0);
+	side_setup(&x->side, "osd.1", true, MSG_DISPATCH_LOOP, opts, x->ev);
+	x->side.reply = true;
+	ck_assert_int_eq(msg_start(x->side.ms), 0);
+	pthread_mutex_lock(&x->side.lock);
+	x->ready = true;
+	pthread_cond_broadcast(&x->side.cond);
+	pthread_mutex_unlock(&x->side.lock);
+	ck_assert_int_eq(ev_loop_run(x->ev), 0);
+	side_stop(&x->side);
+	msg_messenger_destroy(x->side.ms);
+	x->side.ms = NULL;
+	ev_loop_destroy(x->ev);
+	return NULL;
+}
+
+/*
+ * Sessions accepted by a messenger on an owner-run loop: a new lossless
+ * session moves onto that loop after its handshake (its messages are
+ * handled there, also after reconnects under injected socket failures, and
+ * none is lost or repeated); lossy ones stay on the threaded loops.
+ */
+START_TEST(test_external_loop_sessions)
+{
+	static const char *const opts[] = {"ms_inject_socket_failures",
+					   "50",
+					   "ms_initial_backoff",
+					   "1ms",
+					   "ms_max_backoff",
+					   "20ms",
+					   NULL};
+	struct ext_side x;
+	struct side cli, lossy;
+	memset(&x, 0, sizeof(x));
+	side_init(&x.side);
+	side_init(&cli);
+	side_init(&lossy);
+	ck_assert_int_eq(pthread_create(&x.thread, NULL, ext_thread, &x), 0);
+	WAIT_FOR(&x.side, x.ready);
+	side_start(&cli, "osd.2", false, MSG_DISPATCH_LOOP, opts);
+	side_start(&lossy, "client.a", false, MSG_DISPATCH_LOOP, NULL);
+
+	struct msg_conn *c = connect_to(&cli, &x.side, MSG_POLICY_LOSSLESS);
+	const uint64_t n = 3000;
+	for (uint64_t i = 1; i <= n; i++) {
+		send_retry(&cli, c, make_test(i, i % 5 == 0 ? 20000 : 100));
+		if (i % 100 == 0) {
+			/* An echo: the moved session sends its reply from the owner's loop. */
+			struct msg *e = msg_create(MSG_ECHO);
+			ck_assert_ptr_nonnull(e);
+			msg_echo_body(e)->tid = i;
+			send_retry(&cli, c, e);
+		}
+	}
+	WAIT_FOR(&x.side, x.side.received == n + n / 100);
+	WAIT_FOR(&cli, cli.received == n / 100);
+	pthread_mutex_lock(&x.side.lock);
+	ck_assert(!x.side.order_broken);
+	ck_assert_uint_eq(x.side.lossless_off_ext, 0);
+	uint64_t before = x.side.received;
+	x.side.expect_next = 1;
+	pthread_mutex_unlock(&x.side.lock);
+	struct msg_stats st;
+	msg_get_stats(x.side.ms, &st);
+	ck_assert_uint_gt(st.reconnects, 0);
+	ck_assert_uint_eq(cli.resets, 0);
+
+	struct msg_conn *l = connect_to(&lossy, &x.side, MSG_POLICY_LOSSY);
+	for (uint64_t i = 1; i <= 200; i++)
+		send_retry(&lossy, l, make_test(i, 10));
+	WAIT_FOR(&x.side, x.side.received == before + 200);
+	pthread_mutex_lock(&x.side.lock);
+	ck_assert_uint_eq(x.side.lossy_on_ext, 0);
+	ck_assert(!x.side.order_broken);
+	pthread_mutex_unlock(&x.side.lock);
+
+	msg_conn_put(l);
+	msg_conn_put(c);
+	side_stop(&lossy);
+	side_stop(&cli);
+	ev_loop_stop(x.ev);
+	ck_assert_int_eq(pthread_join(x.thread, NULL), 0);
+	side_fini(&lossy);
+	side_fini(&cli);
+	side_fini(&x.side);
+}
+END_TEST
+
 static Suite *conn_suite(void)
 {
 	Suite *s = suite_create("msg_conn");
@@ -804,6 +930,7 @@ static Suite *conn_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lossless");
 	tcase_add_test(tc, test_reconnect_no_loss);
+	tcase_add_test(tc, test_external_loop_sessions);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("scale");
 	tcase_add_test(tc, test_many_connections);

@@ -69,6 +69,14 @@ static void teardown(void)
 	S = NULL;
 }
 
+static void remount_plain(void)
+{
+	struct os_opts o;
+
+	opts_for(&o, dir);
+	ck_assert_int_eq(os_mount(&o, &S), 0);
+}
+
 static void remount(void)
 {
 	struct os_opts o;
@@ -1428,6 +1436,36 @@ START_TEST(test_bad_foreign_block)
 }
 END_TEST
 
+/* bluestore_rocksdb_options: applied (RocksDB records them), bad ones refused. */
+static int mount_with(const char *ropts)
+{
+	struct os_opts o;
+	struct os_store *s = NULL;
+	int r;
+
+	opts_for(&o, dir);
+	snprintf(o.rocksdb_options, sizeof(o.rocksdb_options), "%s", ropts);
+	r = os_mount(&o, &s);
+	os_umount(s);
+	return r;
+}
+
+START_TEST(test_rocksdb_options)
+{
+	char cmd[4200];
+
+	os_umount(S);
+	S = NULL;
+	ck_assert_int_eq(mount_with("write_buffer_size=1234567,max_write_buffer_number=3"), 0);
+	snprintf(cmd, sizeof(cmd), "grep -q 'write_buffer_size=1234567' %s/db/OPTIONS-*", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(mount_with("no_such_option=1"), -EINVAL);
+	ck_assert_int_eq(mount_with("write_buffer_size=lots"), -EINVAL);
+	ck_assert_int_eq(mount_with("write_buffer_size"), -EINVAL);
+	remount_plain();
+}
+END_TEST
+
 START_TEST(test_bad_double_mount)
 {
 	struct os_opts o;
@@ -1455,6 +1493,7 @@ static Suite *os_suite(void)
 		suite_add_tcase(s, tc);                                                            \
 	} while (0)
 	ADD("touch", test_touch, 1);
+	ADD("rocksdb_options", test_rocksdb_options, 1);
 	ADD("write_small", test_write_small_inline, 1);
 	ADD("write_big", test_write_big_in_block_file, 1);
 	ADD("zero", test_zero, 1);
