@@ -800,7 +800,7 @@ struct bench {
 	rados_ioctx_t io;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int finished_slots; /* completions signalled, not yet harvested */
+	int finished_slots; /* slots signalled (done), not yet harvested */
 	char prefix[128];
 	uint64_t op_size;
 	int conc;
@@ -818,6 +818,7 @@ struct slot {
 	struct bench *b;
 	double start;
 	bool busy;
+	bool done; /* its callback ran (under b->lock) */
 	char *buf;
 };
 
@@ -833,6 +834,7 @@ static void bench_cb(rados_completion_t c, void *arg)
 	(void)c;
 	struct slot *s = arg;
 	pthread_mutex_lock(&s->b->lock);
+	s->done = true;
 	s->b->finished_slots++;
 	pthread_cond_signal(&s->b->cond);
 	pthread_mutex_unlock(&s->b->lock);
@@ -926,8 +928,12 @@ static int bench_run(struct bench *b, enum bench_mode mode, int secs, uint64_t l
 		     double *out_elapsed)
 {
 	struct slot *slots = calloc((size_t)b->conc, sizeof(*slots));
-	if (!slots)
+	int *ready = calloc((size_t)b->conc, sizeof(*ready));
+	if (!slots || !ready) {
+		free(slots);
+		free(ready);
 		return -ENOMEM;
+	}
 	int rc = 0;
 	for (int i = 0; i < b->conc; i++) {
 		slots[i].b = b;
@@ -958,15 +964,21 @@ static int bench_run(struct bench *b, enum bench_mode mode, int secs, uint64_t l
 			}
 			pthread_cond_timedwait(&b->cond, &b->lock, &ts);
 		}
+		/* Take the signalled slots; nothing here polls the completions. */
+		int ndone = 0;
+		for (int i = 0; i < b->conc; i++) {
+			if (slots[i].done) {
+				slots[i].done = false;
+				ready[ndone++] = i;
+			}
+		}
+		b->finished_slots -= ndone;
 		pthread_mutex_unlock(&b->lock);
 		double now = now_s();
-		for (int i = 0; i < b->conc; i++) {
-			struct slot *s = &slots[i];
-			if (!s->busy || !rados_aio_is_complete_and_cb(s->comp))
-				continue;
-			pthread_mutex_lock(&b->lock);
-			b->finished_slots--;
-			pthread_mutex_unlock(&b->lock);
+		for (int k = 0; k < ndone; k++) {
+			struct slot *s = &slots[ready[k]];
+			/* Its callback is returning: wait (briefly) before releasing. */
+			rados_aio_wait_for_complete_and_cb(s->comp);
 			int r = rados_aio_get_return_value(s->comp);
 			rados_aio_release(s->comp);
 			s->busy = false;
@@ -996,6 +1008,7 @@ static int bench_run(struct bench *b, enum bench_mode mode, int secs, uint64_t l
 	for (int i = 0; i < b->conc; i++)
 		free(slots[i].buf);
 	free(slots);
+	free(ready);
 	return rc;
 }
 
