@@ -30,15 +30,15 @@ struct bdev_file {
 
 /* Writes at least this long start their writeback at once (see file_pwritev). */
 #define WRITEBACK_MIN (256u << 10)
-/* Large, aligned writes bypass the page cache (see direct_ok). */
+/* Large, aligned writes and reads bypass the page cache (see direct_ok). */
 #define DIRECT_MIN   (64u << 10)
 #define DIRECT_ALIGN 4096u
 
 /*
- * Whether a write can go through the O_DIRECT descriptor: long enough that
- * copying it into the page cache (the larger cost of a big buffered write)
- * matters, and with the offset, every buffer and every length aligned as
- * O_DIRECT needs.  The messenger receives data into aligned buffers, so
+ * Whether a write (or read) can go through the O_DIRECT descriptor: long
+ * enough that copying it through the page cache (the larger cost of a big
+ * buffered transfer) matters, and with the offset, every buffer and every
+ * length aligned as O_DIRECT needs.  The messenger receives data into aligned buffers, so
  * large client writes usually qualify; anything else stays buffered.  The
  * kernel keeps the two descriptors coherent (a direct write drops cached
  * pages of its range), and flush() covers both.
@@ -111,13 +111,22 @@ static int file_pwritev(struct os_bdev *b, const struct iovec *iov, int iovcnt, 
 	return 0;
 }
 
+/*
+ * Large aligned reads bypass the page cache too: the data goes straight
+ * into the caller's buffer (no copy, no readahead of neighbouring blocks,
+ * which a device's large read_ahead_kb turns into read amplification), and
+ * the kernel first writes back any buffered pages of the range, so a read
+ * always sees every write.  Anything else reads through the page cache.
+ */
 static int file_pread(struct os_bdev *b, void *buf, size_t len, uint64_t off)
 {
 	struct bdev_file *f = (struct bdev_file *)b;
+	struct iovec v = {buf, len};
+	bool direct = direct_ok(f, &v, 1, off);
 	char *p = buf;
 
 	while (len > 0) {
-		ssize_t r = pread(f->fd, p, len, (off_t)off);
+		ssize_t r = pread(direct ? f->dfd : f->fd, p, len, (off_t)off);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -125,6 +134,8 @@ static int file_pread(struct os_bdev *b, void *buf, size_t len, uint64_t off)
 		}
 		if (r == 0)
 			return -EIO; /* past the end: the file was truncated under us */
+		if (direct && r % DIRECT_ALIGN)
+			direct = false; /* the rest is unaligned now */
 		p += r;
 		len -= (size_t)r;
 		off += (uint64_t)r;

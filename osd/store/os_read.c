@@ -249,7 +249,9 @@ int os_read(struct os_store *s, const struct os_cid *cid, const struct os_oid *o
 		len = o.size - off;
 	if (len == 0)
 		goto out_fini;
-	if (!(raw = bufraw_create(len))) {
+	/* Page-aligned when large: the block device may then read into it directly. */
+	raw = len >= OS_ALIGNED_READ_MIN ? bufraw_create_aligned(len, 4096) : bufraw_create(len);
+	if (!raw) {
 		r = -ENOMEM;
 		goto out_fini;
 	}

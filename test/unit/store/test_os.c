@@ -254,6 +254,48 @@ START_TEST(test_write_big_in_block_file)
 }
 END_TEST
 
+/*
+ * Large aligned writes and reads go through the O_DIRECT descriptor, the
+ * rest through the page cache: whichever way each went, every read sees
+ * every write, also where a buffered write just dirtied the range.
+ */
+START_TEST(test_direct_and_buffered)
+{
+	size_t len = 1 << 20;
+	struct os_oid a = oid_of("mix");
+	struct bufraw *raw = bufraw_create_aligned(len, 4096);
+	uint8_t *want = malloc(len), *part = malloc(100000);
+	struct buflist bl = BUFLIST_INIT;
+	struct os_txn *t = os_txn_create();
+
+	ck_assert_ptr_nonnull(raw);
+	fill(bufraw_data(raw), len, 5);
+	memcpy(want, bufraw_data(raw), len);
+	ck_assert_int_eq(buflist_append_raw(&bl, raw, 0, len), 0);
+	bufraw_put(raw);
+	ck_assert_int_eq(os_txn_write(t, &C, &a, 0, &bl), 0);
+	buflist_fini(&bl);
+	ck_assert_int_eq(apply(t), 0);
+	check_content("mix", want, len);
+	/* Buffered (an odd length), then read back large (direct) and small. */
+	fill(part, 100000, 6);
+	w("mix", 65536, part, 100000);
+	memcpy(want + 65536, part, 100000);
+	check_content("mix", want, len);
+	ck_assert_int_eq(os_read(S, &C, &a, 61440, 8192, &bl), 0);
+	ck_assert_uint_eq(bl.len, 8192);
+	uint8_t small[8192];
+	buflist_copy_out(&bl, 0, 8192, small);
+	ck_assert_int_eq(memcmp(small, want + 61440, 8192), 0);
+	buflist_fini(&bl);
+	remount();
+	check_content("mix", want, len);
+	ck_assert_int_eq(fsck_now(true), 0);
+	free(part);
+	free(want);
+}
+END_TEST
+
 START_TEST(test_zero)
 {
 	size_t len = 200000;
@@ -1496,6 +1538,7 @@ static Suite *os_suite(void)
 	ADD("rocksdb_options", test_rocksdb_options, 1);
 	ADD("write_small", test_write_small_inline, 1);
 	ADD("write_big", test_write_big_in_block_file, 1);
+	ADD("direct_and_buffered", test_direct_and_buffered, 1);
 	ADD("zero", test_zero, 1);
 	ADD("truncate", test_truncate, 1);
 	ADD("remove", test_remove, 1);
