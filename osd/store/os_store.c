@@ -266,7 +266,13 @@ static rocksdb_options_t *db_options(const struct os_opts *oo, bool create, int 
 	rocksdb_options_set_recycle_log_file_num(o, 4);
 	/* Values are onodes, small data units and logs: not worth compressing. */
 	rocksdb_options_set_compression(o, rocksdb_no_compression);
-	/* Most onode look-ups of a new object miss: let a bloom filter say so. */
+	/*
+	 * Most onode look-ups of a new object miss: let bloom filters say so,
+	 * in the tables and in the memtable (whose skiplist search is
+	 * otherwise a visible part of a small write's CPU).
+	 */
+	rocksdb_options_set_memtable_prefix_bloom_size_ratio(o, 0.1);
+	rocksdb_options_set_memtable_whole_key_filtering(o, 1);
 	t = rocksdb_block_based_options_create();
 	if (!t) {
 		rocksdb_options_destroy(o);
