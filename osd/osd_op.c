@@ -359,7 +359,7 @@ static bool osd_is_full(struct osd_daemon *d, const struct buflist *data)
 	if (full <= 0 || full > 1)
 		full = 0.95f;
 	struct os_statfs st;
-	os_statfs(d->store, &st);
+	os_usage(d->store, &st);
 	uint64_t after = st.allocated + d->inflight_bytes + buflist_length(data);
 	return st.total && (double)after > (double)st.total * full;
 }

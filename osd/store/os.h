@@ -383,6 +383,11 @@ struct os_statfs {
 	uint64_t largest_free; /* bytes in the largest free run */
 };
 void os_statfs(struct os_store *s, struct os_statfs *out);
+/*
+ * Only total, allocated and available (free_extents and largest_free are
+ * 0): no scan of the allocation bitmap, so cheap enough for every write.
+ */
+void os_usage(struct os_store *s, struct os_statfs *out);
 
 /* Counters, for the admin socket and tests. */
 struct os_perf {

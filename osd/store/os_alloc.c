@@ -388,7 +388,7 @@ bool os_alloc_is_used(const struct os_alloc *a, uint64_t pau)
 	return pau < a->nunits && bit_get(a->used, pau);
 }
 
-void os_alloc_statfs(struct os_alloc *a, uint64_t au, struct os_statfs *out)
+void os_alloc_statfs(struct os_alloc *a, uint64_t au, bool runs, struct os_statfs *out)
 {
 	uint64_t s, len, u;
 
@@ -399,7 +399,7 @@ void os_alloc_statfs(struct os_alloc *a, uint64_t au, struct os_statfs *out)
 	out->allocated = (a->nbusy - a->reserved) * au;
 	out->available = out->total - out->allocated;
 	u = a->reserved;
-	while (next_free(a, u, &s, &len) == 0) {
+	while (runs && next_free(a, u, &s, &len) == 0) {
 		out->free_extents++;
 		if (len * au > out->largest_free)
 			out->largest_free = len * au;

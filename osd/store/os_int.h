@@ -161,7 +161,8 @@ void os_alloc_release_commit(struct os_alloc *a, uint64_t pau, uint64_t n);
 /* Put every chunk changed since the last call into @wb as 'B' keys. */
 void os_alloc_flush_dirty(struct os_alloc *a, rocksdb_writebatch_wi_t *wb);
 bool os_alloc_is_used(const struct os_alloc *a, uint64_t pau);
-void os_alloc_statfs(struct os_alloc *a, uint64_t au, struct os_statfs *out);
+/* With @runs, also count the free runs (a scan of the whole bitmap). */
+void os_alloc_statfs(struct os_alloc *a, uint64_t au, bool runs, struct os_statfs *out);
 uint64_t os_alloc_units(const struct os_alloc *a);
 
 /* ---- transactions (os_txn.c) -------------------------------------------- */

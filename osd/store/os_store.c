@@ -846,7 +846,12 @@ int os_get_osd_id(const struct os_store *s)
 
 void os_statfs(struct os_store *s, struct os_statfs *out)
 {
-	os_alloc_statfs(s->alloc, s->au, out);
+	os_alloc_statfs(s->alloc, s->au, true, out);
+}
+
+void os_usage(struct os_store *s, struct os_statfs *out)
+{
+	os_alloc_statfs(s->alloc, s->au, false, out);
 }
 
 void os_perf(struct os_store *s, struct os_perf *out)

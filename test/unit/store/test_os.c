@@ -941,6 +941,21 @@ START_TEST(test_statfs_and_enospc)
 	ck_assert_uint_eq(sf.total, (64ULL << 20) - 4096);
 	ck_assert_uint_eq(sf.allocated, 0);
 	ck_assert_uint_eq(sf.free_extents, 1);
+	{
+		struct os_statfs u;
+		w("u", 0, buf, 1 << 20);
+		os_statfs(S, &sf);
+		os_usage(S, &u);
+		ck_assert_uint_eq(u.total, sf.total);
+		ck_assert_uint_eq(u.allocated, sf.allocated);
+		ck_assert_uint_eq(u.available, sf.available);
+		ck_assert_uint_ge(u.allocated, 1 << 20);
+		ck_assert_uint_eq(u.free_extents, 0);
+		struct os_txn *t = txn();
+		struct os_oid uo = oid_of("u");
+		ck_assert_int_eq(os_txn_remove(t, &C, &uo), 0);
+		ck_assert_int_eq(apply(t), 0);
+	}
 	/* Fill the 64 MiB device: the 8th 8 MiB write cannot fit. */
 	for (i = 0; i < 10 && !r; i++) {
 		snprintf(name, sizeof(name), "f%d", i);
