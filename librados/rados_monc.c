@@ -97,10 +97,6 @@ static int open_session(struct rados__client *c)
 }
 
 /*
- * Make sure a ready session exists, hunting if needed, until @deadline
- * (0: forever).  Lock held (released while waiting).
- */
-/*
  * Pause *@backoff (at most until @deadline, 0: none) before trying the next
  * monitor, then double it up to 1.6 s, so a client whose monitors all
  * refuse does not spin.  Lock held (released while waiting).
@@ -116,6 +112,10 @@ static void hunt_pause(struct rados__client *c, uint64_t *backoff, uint64_t dead
 		*backoff *= 2;
 }
 
+/*
+ * Make sure a ready session exists, hunting if needed, until @deadline
+ * (0: forever).  Lock held (released while waiting).
+ */
 static int ensure_session(struct rados__client *c, uint64_t deadline)
 {
 	uint64_t backoff = 50 * CLK_NS_PER_MS;

@@ -695,21 +695,28 @@ static void session_move_in(void *arg)
 }
 
 /*
+ * @s, which was to get @c's socket, does not: put the reference.  A session
+ * that never had a socket (move_session's) has no peer to come back for
+ * it, so it closes too.
+ */
+static void hand_over_failed(struct msg_conn *s)
+{
+	if (st(s) == MSG_CONN_NONE)
+		msg_conn_close(s);
+	msg_conn_put(s);
+}
+
+/*
  * Hand the socket of @c, which has just finished a handshake, to @s on
  * @s's loop (via @fn: session_adopt or session_move_in); @c closes.  The
- * initiator sends nothing more until SESSION_READY, so nothing is buffered
- * in @c.  Takes the reference @s.
+ * caller checked that nothing is buffered in @c.  Takes the reference @s.
  */
 static int hand_over(struct msg_conn *c, struct msg_conn *s, const struct msg_session_request *r,
 		     void (*fn)(void *), const char *why)
 {
-	if (c->rx_end != c->rx_start || !TAILQ_EMPTY(&c->ctlq) || c->wr_off) {
-		msg_conn_put(s);
-		return bad_frame(c, "data after a session request");
-	}
 	struct adopt_arg *a = malloc(sizeof(*a));
 	if (!a) {
-		msg_conn_put(s);
+		hand_over_failed(s);
 		return conn_fault(c, -ENOMEM, "no memory");
 	}
 	ev_io_stop(c->lp->ev, &c->io);
@@ -718,7 +725,7 @@ static int hand_over(struct msg_conn *c, struct msg_conn *s, const struct msg_se
 	if (ev_loop_call(s->lp->ev, fn, a) != 0) {
 		c->ms->tp->close(a->sock);
 		free(a);
-		msg_conn_put(s);
+		hand_over_failed(s);
 	}
 	msg_conn_close_now(c, why);
 	return -1;
@@ -762,9 +769,18 @@ static int handle_session_request(struct msg_conn *c, const struct msg_session_r
 		msg_conn_put(s);
 		return bad_frame(c, "session cookie of another entity");
 	}
+	bool move = !s && !r->lossy && ms->loops[0].external && c->lp != &ms->loops[0];
+	/*
+	 * The socket goes to another connection: the initiator sends nothing
+	 * more until SESSION_READY, so nothing may be buffered here.
+	 */
+	if ((s || move) && (c->rx_end != c->rx_start || !TAILQ_EMPTY(&c->ctlq) || c->wr_off)) {
+		msg_conn_put(s);
+		return bad_frame(c, "data after a session request");
+	}
 	if (s) /* resume: hand this socket to the session */
 		return hand_over(c, s, r, session_adopt, "socket handed to its session");
-	if (!r->lossy && ms->loops[0].external && c->lp != &ms->loops[0])
+	if (move)
 		return move_session(c, r);
 	/* A new session; `reset` tells a resuming initiator we lost its state. */
 	c->lossy = r->lossy;

@@ -30,16 +30,14 @@ struct bdev_file {
 
 /* Writes at least this long start their writeback at once (see file_pwritev). */
 #define WRITEBACK_MIN (256u << 10)
-/* Large, aligned writes and reads bypass the page cache (see direct_ok). */
-#define DIRECT_MIN   (64u << 10)
-#define DIRECT_ALIGN 4096u
 
 /*
  * Whether a write (or read) can go through the O_DIRECT descriptor: long
  * enough that copying it through the page cache (the larger cost of a big
  * buffered transfer) matters, and with the offset, every buffer and every
- * length aligned as O_DIRECT needs.  The messenger receives data into aligned buffers, so
- * large client writes usually qualify; anything else stays buffered.  The
+ * length aligned as O_DIRECT needs.  The messenger receives data into
+ * aligned buffers, and os_read allocates aligned ones for large reads, so
+ * large client transfers usually qualify; anything else stays buffered.  The
  * kernel keeps the two descriptors coherent (a direct write drops cached
  * pages of its range), and flush() covers both.
  */
@@ -47,14 +45,14 @@ static bool direct_ok(const struct bdev_file *f, const struct iovec *iov, int io
 		      uint64_t off)
 {
 	size_t total = 0;
-	if (f->dfd < 0 || off % DIRECT_ALIGN)
+	if (f->dfd < 0 || off % OS_BDEV_DIRECT_ALIGN)
 		return false;
 	for (int i = 0; i < iovcnt; i++) {
-		if ((uintptr_t)iov[i].iov_base % DIRECT_ALIGN || iov[i].iov_len % DIRECT_ALIGN)
+		if ((uintptr_t)iov[i].iov_base % OS_BDEV_DIRECT_ALIGN || iov[i].iov_len % OS_BDEV_DIRECT_ALIGN)
 			return false;
 		total += iov[i].iov_len;
 	}
-	return total >= DIRECT_MIN;
+	return total >= OS_BDEV_DIRECT_MIN;
 }
 
 static int file_pwritev(struct os_bdev *b, const struct iovec *iov, int iovcnt, uint64_t off)
@@ -79,7 +77,7 @@ static int file_pwritev(struct os_bdev *b, const struct iovec *iov, int iovcnt, 
 					continue;
 				return -errno;
 			}
-			if (direct && w % DIRECT_ALIGN) {
+			if (direct && w % OS_BDEV_DIRECT_ALIGN) {
 				/* A short direct write left the rest unaligned: finish buffered. */
 				fd = f->fd;
 				direct = false;
@@ -134,7 +132,7 @@ static int file_pread(struct os_bdev *b, void *buf, size_t len, uint64_t off)
 		}
 		if (r == 0)
 			return -EIO; /* past the end: the file was truncated under us */
-		if (direct && r % DIRECT_ALIGN)
+		if (direct && r % OS_BDEV_DIRECT_ALIGN)
 			direct = false; /* the rest is unaligned now */
 		p += r;
 		len -= (size_t)r;

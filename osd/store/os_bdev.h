@@ -28,6 +28,14 @@
 
 struct os_bdev;
 
+/*
+ * Transfers at least OS_BDEV_DIRECT_MIN long, with offset, buffers and
+ * lengths multiples of OS_BDEV_DIRECT_ALIGN, may bypass the page cache
+ * (O_DIRECT); callers that can should allocate their buffers so.
+ */
+#define OS_BDEV_DIRECT_MIN   (64u << 10)
+#define OS_BDEV_DIRECT_ALIGN 4096u
+
 struct os_bdev_ops {
 	/* Write all of @iov at @off.  0 or -errno. */
 	int (*pwritev)(struct os_bdev *b, const struct iovec *iov, int iovcnt, uint64_t off);

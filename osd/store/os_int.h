@@ -38,8 +38,6 @@
 /* The block label occupies the first 4 KiB; data starts at the next unit. */
 #define OS_LABEL_SIZE 4096
 #define OS_BITMAP_CHUNK 1024 /* units per 'B' key: 128-byte values */
-/* Reads at least this long get page-aligned buffers (the device may read into them directly). */
-#define OS_ALIGNED_READ_MIN (64u << 10)
 
 #define OS_PFX_SUPER 'S'
 #define OS_PFX_NID 'N'

@@ -250,7 +250,8 @@ int os_read(struct os_store *s, const struct os_cid *cid, const struct os_oid *o
 	if (len == 0)
 		goto out_fini;
 	/* Page-aligned when large: the block device may then read into it directly. */
-	raw = len >= OS_ALIGNED_READ_MIN ? bufraw_create_aligned(len, 4096) : bufraw_create(len);
+	raw = len >= OS_BDEV_DIRECT_MIN ? bufraw_create_aligned(len, OS_BDEV_DIRECT_ALIGN)
+				       : bufraw_create(len);
 	if (!raw) {
 		r = -ENOMEM;
 		goto out_fini;

@@ -92,7 +92,8 @@ int os_opts_from_cfg(struct os_opts *o, const struct cfg *c)
 		r = copy_str(o->rocksdb_options, sizeof(o->rocksdb_options), ro);
 		free(ro);
 		if (r) {
-			log_err(LOG_STORE, "bluestore_rocksdb_options: %s", strerror(-r));
+			log_err(LOG_STORE, "bluestore_rocksdb_options: %s",
+				r == -ENAMETOOLONG ? "longer than 1023 bytes" : strerror(-r));
 			goto out_free;
 		}
 	}
